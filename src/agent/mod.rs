@@ -1,0 +1,2 @@
+//! The learning agent: context features, policies, reward, gates, and learning state
+//! as a pure fold over ledger events.

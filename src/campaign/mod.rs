@@ -1,0 +1,1 @@
+//! The episode loop: ids, clock, timings and recovery of interrupted episodes.

@@ -1,0 +1,1 @@
+//! Market tapes: a seeded synthetic market generator and loaders for recorded data.

@@ -1,0 +1,2 @@
+//! Uniswap V3 core-contract integer math and the pool engine: one file per ported
+//! Solidity library, and a pool that gives the same integers the contract gives.
