@@ -3,3 +3,4 @@
 pub mod clock;
 pub mod config;
 pub mod ids;
+pub mod records;
