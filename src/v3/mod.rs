@@ -14,6 +14,8 @@ pub mod num;
 pub mod pool;
 pub mod position;
 pub mod safe_math;
+#[cfg(test)]
+mod sdk_parity;
 pub mod sqrt_price_math;
 pub mod swap_math;
 pub mod tick;
