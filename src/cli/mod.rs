@@ -3,6 +3,10 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod intel;
+pub mod scheduler;
+pub mod trigger;
+
 /// Exit codes used by the binary.
 pub mod exit {
     /// Everything verified / all episodes succeeded.
@@ -26,6 +30,12 @@ pub struct Cli {
 pub enum Command {
     /// Print the version and build information.
     Version,
+    /// Refresh the market-intelligence cache from Dune (or the mock source).
+    Scheduler(scheduler::SchedulerArgs),
+    /// Inspect the market-intelligence cache.
+    Intel(intel::IntelArgs),
+    /// Queue an immediate refresh of a pool's P0/P1 intel queries.
+    Trigger(trigger::TriggerArgs),
 }
 
 /// Runs the parsed command and returns the process exit code.
@@ -35,5 +45,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             println!("tracka {}", env!("CARGO_PKG_VERSION"));
             Ok(exit::OK)
         }
+        Command::Scheduler(args) => scheduler::run(args),
+        Command::Intel(args) => intel::run(args),
+        Command::Trigger(args) => trigger::run(args),
     }
 }

@@ -4,10 +4,14 @@
 //! The episode side ([`snapshot::MarketIntelligence`]) reads only [`store`] files and
 //! appends to [`triggers`]; only [`dune`] and [`scheduler`] talk to the network.
 
+pub mod dune;
 pub mod pool;
+pub mod pools;
 pub mod quality;
 pub mod registry;
+pub mod scheduler;
 pub mod snapshot;
+pub mod source;
 pub mod store;
 pub mod triggers;
 

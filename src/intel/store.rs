@@ -243,39 +243,11 @@ impl CacheStore {
     /// Writes `entry` atomically: temp file, fsync, rename over the old entry, fsync of
     /// the directory.
     pub fn write(&self, entry: &CacheEntry) -> Result<(), StoreError> {
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| StoreError::Io { path, source }
-        };
-        std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
         let bytes = serde_json::to_vec_pretty(entry).map_err(|e| StoreError::Encode {
             key: entry.key.clone(),
             message: e.to_string(),
         })?;
-        let target = self.path_for(&entry.key);
-        let tmp = self.dir.join(format!(
-            ".{}.{}.{}.tmp",
-            encode_key(&entry.key),
-            std::process::id(),
-            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let result = (|| {
-            let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-            f.write_all(&bytes).map_err(io(&tmp))?;
-            f.sync_all().map_err(io(&tmp))?;
-            drop(f);
-            std::fs::rename(&tmp, &target).map_err(io(&target))?;
-            // make the rename durable; failure to open a directory is not fatal on
-            // filesystems that do not support it
-            if let Ok(d) = std::fs::File::open(&self.dir) {
-                d.sync_all().map_err(io(&self.dir))?;
-            }
-            Ok(())
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result
+        write_atomic(&self.path_for(&entry.key), &bytes)
     }
 
     /// Keys of all entry files present, sorted.
@@ -334,6 +306,42 @@ impl CacheStore {
         }
         removed
     }
+}
+
+/// Replaces `target` with `bytes` atomically: a temp file in the same directory, fsync,
+/// rename, then fsync of the directory. Readers see the old or the new content, whole.
+pub fn write_atomic(target: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| StoreError::Io { path, source }
+    };
+    let dir = target.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+        f.write_all(bytes).map_err(io(&tmp))?;
+        f.sync_all().map_err(io(&tmp))?;
+        drop(f);
+        std::fs::rename(&tmp, target).map_err(io(target))?;
+        // make the rename durable; a filesystem that cannot open directories skips it
+        if let Ok(d) = std::fs::File::open(dir) {
+            d.sync_all().map_err(io(dir))?;
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 /// Percent-encodes every byte outside `[A-Za-z0-9_.-]` (so `:` becomes `%3A`).
