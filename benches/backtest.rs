@@ -1,0 +1,2 @@
+//! Backtest benchmarks (filled in with the backtest).
+fn main() {}
