@@ -22,6 +22,7 @@ pub mod proposal;
 pub mod reward;
 pub mod rng;
 pub mod state;
+pub mod stats;
 pub mod tape_view;
 
 pub use action::{ActionChoice, PoolAtOpen, PoolsAtOpen, RebalanceRule, Skew, Width};
