@@ -2,4 +2,7 @@
 
 mod util;
 
+mod support;
+
 mod cli_basics;
+mod revm_harness;
