@@ -2,4 +2,10 @@
 
 mod util;
 
+mod support;
+
 mod cli_basics;
+mod real_executor;
+mod real_gateway;
+mod real_standin;
+mod revm_harness;

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 pub mod intel;
 pub mod scheduler;
 pub mod trigger;
+pub mod validate_pool;
 
 /// Exit codes used by the binary.
 pub mod exit {
@@ -36,6 +37,8 @@ pub enum Command {
     Intel(intel::IntelArgs),
     /// Queue an immediate refresh of a pool's P0/P1 intel queries.
     Trigger(trigger::TriggerArgs),
+    /// Validate a pool over JSON-RPC (real mode's pool gate); exit 0 pass, 1 failed checks.
+    ValidatePool(Box<validate_pool::ValidatePoolArgs>),
 }
 
 /// Runs the parsed command and returns the process exit code.
@@ -48,5 +51,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Scheduler(args) => scheduler::run(args),
         Command::Intel(args) => intel::run(args),
         Command::Trigger(args) => trigger::run(args),
+        Command::ValidatePool(args) => validate_pool::run(*args),
     }
 }

@@ -1,0 +1,3 @@
+//! Reference implementations the integration tests compare against.
+
+pub mod revm_pool;
