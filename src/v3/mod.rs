@@ -12,6 +12,8 @@ pub mod full_math;
 pub mod liquidity_math;
 pub mod num;
 pub mod pool;
+#[cfg(test)]
+mod pool_props;
 pub mod position;
 pub mod safe_math;
 #[cfg(test)]
