@@ -13,6 +13,7 @@ pub mod liquidity_math;
 pub mod num;
 pub mod pool;
 pub mod position;
+pub mod position_value;
 pub mod safe_math;
 pub mod sqrt_price_math;
 pub mod swap_math;
