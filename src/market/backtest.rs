@@ -585,3 +585,202 @@ pub fn run(tape: &MarketTape, plan: &PositionPlan) -> Result<BacktestReport, Mar
         elapsed: started.elapsed(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::generator::{generate, MarketRegime, MarketSpec};
+    use crate::market::price;
+
+    fn tape(kind: MarketRegime, minutes: u32, seed: u64) -> MarketTape {
+        let mut s = MarketSpec::regime(kind);
+        s.minutes = minutes;
+        generate(&s, seed).unwrap()
+    }
+
+    /// A range of ±`half` ticks around the tape's start price, on pool `pool`.
+    fn around(t: &MarketTape, pool: usize, half: i32) -> (i32, i32) {
+        let s = t.pools[pool].tick_spacing;
+        let tick =
+            price::tick_from_raw(price::raw_from_sqrt_price_x96(t.pools[pool].sqrt_price_x96));
+        (
+            price::floor_to_spacing(tick - half, s),
+            price::floor_to_spacing(tick + half, s),
+        )
+    }
+
+    #[test]
+    fn fees_match_the_engine_fee_growth_exactly() {
+        let t = tape(MarketRegime::Calm, 600, 2);
+        let (tl, tu) = around(&t, 0, 600);
+        let plan = PositionPlan {
+            capital: Capital::Amounts {
+                amount0: 10u128.pow(18),
+                amount1: 3_000 * 10u128.pow(6),
+            },
+            ..PositionPlan::new(0, tl, tu, 0.0)
+        };
+        let r = run(&t, &plan).unwrap();
+        assert!(r.fees0 > 0 && r.fees1 > 0, "{r:?}");
+        // independently: mint first, replay every step of pool 0, read fees owed
+        let mut pool = new_pool(0, &t.pools[0]).unwrap();
+        let sp = pool.sqrt_price_x96();
+        let l = position_value::liquidity_for_amounts(
+            sp,
+            get_sqrt_ratio_at_tick(tl).unwrap(),
+            get_sqrt_ratio_at_tick(tu).unwrap(),
+            U256::from(10u128.pow(18)),
+            U256::from(3_000 * 10u128.pow(6)),
+        )
+        .unwrap();
+        pool.mint(USER_OWNER, tl, tu, l).unwrap();
+        for s in t.steps.iter().filter(|s| s.pool == 0) {
+            pool.apply(&s.action).unwrap();
+        }
+        let owed = position_value::fees_owed(&pool, USER_OWNER, tl, tu)
+            .unwrap()
+            .unwrap();
+        assert_eq!((r.fees0, r.fees1), owed);
+        assert_eq!(r.final_position.liquidity, l);
+        assert_eq!(r.transactions, 2);
+    }
+
+    #[test]
+    fn a_range_never_reached_earns_nothing_and_equals_hodl() {
+        let t = tape(MarketRegime::Calm, 300, 4);
+        let (tl, _) = around(&t, 0, 30_000); // far below the price: all token1
+        let r = run(&t, &PositionPlan::new(0, tl, tl + 1000, 5_000.0)).unwrap();
+        assert_eq!((r.fees0, r.fees1), (0, 0));
+        assert_eq!(r.minutes_in_range, 0);
+        assert_eq!(r.minutes_open, 300);
+        assert!(
+            (r.final_value_quote - r.hodl_value_quote).abs() < 1e-5,
+            "{r:?}"
+        );
+        assert!(r.impermanent_loss.absolute.abs() < 1e-5);
+        assert!((r.final_value_quote - 5_000.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn fees_scale_with_capital_and_costs_are_counted() {
+        let t = tape(MarketRegime::Mixed, 1440, 8);
+        let (tl, tu) = around(&t, 0, 2000);
+        let small = run(&t, &PositionPlan::new(0, tl, tu, 10_000.0)).unwrap();
+        let big = run(&t, &PositionPlan::new(0, tl, tu, 20_000.0)).unwrap();
+        let ratio = big.fees_quote / small.fees_quote;
+        assert!((ratio - 2.0).abs() < 0.05, "fee ratio {ratio}");
+        assert!(small.fees_quote > 0.0);
+        // share is realistic: well below the pool's whole fee income
+        assert!(small.fees_quote < 0.05 * small.capital_quote * 30.0);
+        let costly = PositionPlan {
+            gas_cost_quote_per_tx: 4.0,
+            swap_cost_bps: 10.0,
+            ..PositionPlan::new(0, tl, tu, 10_000.0)
+        };
+        let c = run(&t, &costly).unwrap();
+        assert_eq!(c.transactions, 3);
+        assert!((c.gas_cost_quote - 12.0).abs() < 1e-9);
+        assert!(c.swap_cost_quote > 0.0 && c.swap_cost_quote < 10.0);
+        assert!(c.final_value_quote < small.final_value_quote - 12.0);
+        let identity = c.final_value_quote + c.gas_cost_quote - c.fees_quote - c.hodl_value_quote;
+        assert!((identity - c.impermanent_loss.absolute).abs() < 1e-6);
+    }
+
+    #[test]
+    fn recentering_keeps_a_narrow_range_in_range_longer() {
+        let t = tape(MarketRegime::Trending, 2880, 21);
+        let (tl, tu) = around(&t, 0, 200);
+        let fixed = run(&t, &PositionPlan::new(0, tl, tu, 10_000.0)).unwrap();
+        let moving = PositionPlan {
+            rebalance: Rebalance::Recenter {
+                after_minutes_out: 30,
+                width_ticks: 400,
+            },
+            gas_cost_quote_per_tx: 1.0,
+            swap_cost_bps: 5.0,
+            ..PositionPlan::new(0, tl, tu, 10_000.0)
+        };
+        let m = run(&t, &moving).unwrap();
+        assert!(m.rebalances > 0);
+        assert!(
+            m.time_in_range > fixed.time_in_range,
+            "{} vs {}",
+            m.time_in_range,
+            fixed.time_in_range
+        );
+        assert_eq!(m.transactions, 3 + 3 * m.rebalances);
+        assert!(m.final_position.tick_lower != tl);
+    }
+
+    #[test]
+    fn open_and_close_times_bound_the_position() {
+        let t = tape(MarketRegime::Calm, 600, 5);
+        let (tl, tu) = around(&t, 1, 3000);
+        let start = t.start_ts();
+        let plan = PositionPlan {
+            open_ts: start + 100 * 60,
+            close_ts: Some(start + 400 * 60),
+            ..PositionPlan::new(1, tl, tu, 1_000.0)
+        };
+        let r = run(&t, &plan).unwrap();
+        assert_eq!(r.open_ts, start + 100 * 60);
+        assert_eq!(r.close_ts, start + 400 * 60);
+        assert_eq!(r.minutes_open, 300);
+        assert_eq!(r.fee, 3000);
+    }
+
+    #[test]
+    fn same_inputs_same_report_bytes() {
+        let t = tape(MarketRegime::Mixed, 720, 99);
+        let (tl, tu) = around(&t, 0, 500);
+        let plan = PositionPlan {
+            rebalance: Rebalance::Recenter {
+                after_minutes_out: 10,
+                width_ticks: 600,
+            },
+            ..PositionPlan::new(0, tl, tu, 2_500.0)
+        };
+        let a = serde_json::to_string(&run(&t, &plan).unwrap()).unwrap();
+        let b = serde_json::to_string(&run(&t, &plan).unwrap()).unwrap();
+        assert_eq!(a, b);
+        assert!(!a.contains("elapsed"));
+    }
+
+    #[test]
+    fn bad_plans_are_named() {
+        let t = tape(MarketRegime::Calm, 60, 1);
+        let field = |p: PositionPlan| match run(&t, &p) {
+            Err(MarketError::BadPlan { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(PositionPlan::new(5, -60, 60, 1.0)), "pool");
+        assert_eq!(field(PositionPlan::new(0, -65, 60, 1.0)), "tick_lower");
+        assert_eq!(field(PositionPlan::new(0, 60, 60, 1.0)), "tick_lower");
+        assert_eq!(field(PositionPlan::new(0, -60, 60, -1.0)), "capital");
+        assert_eq!(field(PositionPlan::new(0, -60, 60, f64::NAN)), "capital");
+        assert_eq!(
+            field(PositionPlan {
+                open_ts: u64::MAX,
+                ..PositionPlan::new(0, -60, 60, 1.0)
+            }),
+            "open_ts"
+        );
+        assert_eq!(
+            field(PositionPlan {
+                swap_cost_bps: -1.0,
+                ..PositionPlan::new(0, -60, 60, 1.0)
+            }),
+            "swap_cost_bps"
+        );
+        assert_eq!(
+            field(PositionPlan {
+                rebalance: Rebalance::Recenter {
+                    after_minutes_out: 1,
+                    width_ticks: 0
+                },
+                ..PositionPlan::new(0, -60, 60, 1.0)
+            }),
+            "rebalance.width_ticks"
+        );
+    }
+}

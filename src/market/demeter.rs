@@ -378,3 +378,206 @@ pub fn rebuild(
     }
     Ok(b.finish(reference))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::builder::replay;
+    use crate::market::tape::Pair;
+
+    const HEADER: &str = "timestamp,netAmount0,netAmount1,closeTick,openTick,lowestTick,highestTick,inAmount0,inAmount1,currentLiquidity";
+
+    fn meta() -> PoolMeta {
+        PoolMeta {
+            pair: Pair {
+                token0: "USDC".into(),
+                token1: "WETH".into(),
+                decimals0: 6,
+                decimals1: 18,
+            },
+            fee: 500,
+            tick_spacing: 10,
+        }
+    }
+
+    /// Minute bars in the shape of a real USDC/WETH 0.05% day.
+    fn day(date: &str) -> String {
+        let rows = [
+            "00:00:00,2209910513,-1061323785703495633,199912,199912,199912,199912,2209910513,0,1144008204379143069",
+            "00:01:00,0,0,199912,199912,199912,199912,0,0,1144008204379143069",
+            "00:02:00,-1027857283,497671063411011560,199913,199912,199912,199916,7381535182,4043221863457427122,1144008204379143069",
+            "00:03:00,11058200894,-5309568189831430546,199909,199913,199909,199913,11254295546,94229946427606595,1142539391948969197",
+            "00:04:00,-57285178102,27579495416418048572,199931,199921,199921,199935,11035947181,32890376435106500500,1157622659646658382",
+            "00:05:00,0,0,199931,199931,199931,199931,0,0,0",
+            "00:06:00,6970917011,-3355661877894121161,199926,199931,199926,199931,7561281768,0,1157622659646658382",
+        ];
+        let mut s = format!("{HEADER}\n");
+        for r in rows {
+            s.push_str(&format!("{date} {r}\n"));
+        }
+        s
+    }
+
+    #[test]
+    fn parses_bars_and_rebuilds_minutes_that_close_at_the_close_tick() {
+        let bars = parse_minute_csv(&day("2023-11-25"), Path::new("d.csv")).unwrap();
+        assert_eq!(bars.len(), 7);
+        assert_eq!(bars[0].ts, 1_700_870_400);
+        assert_eq!(bars[4].in_amount1, 32_890_376_435_106_500_500);
+        assert_eq!(bars[2].line, 4);
+        let with_paths: Vec<_> = bars
+            .iter()
+            .map(|b| (PathBuf::from("d.csv"), b.line, *b))
+            .collect();
+        let tape = rebuild(&with_paths, &meta()).unwrap();
+        assert_eq!(tape.minutes(), 7);
+        // replaying minute by minute, every minute ends exactly at its close tick's price
+        let mut pool = crate::market::builder::new_pool(0, &tape.pools[0]).unwrap();
+        let mut si = 0;
+        for bar in &bars {
+            while si < tape.steps.len() && tape.steps[si].ts < bar.ts + 60 {
+                pool.apply(&tape.steps[si].action).unwrap();
+                si += 1;
+            }
+            assert_eq!(
+                pool.sqrt_price_x96(),
+                get_sqrt_ratio_at_tick(bar.close_tick).unwrap()
+            );
+        }
+        // the recorded volume is swapped in both directions
+        let swaps_in = |zfo: bool| {
+            tape.steps
+                .iter()
+                .filter_map(|s| match &s.action {
+                    Action::Swap {
+                        zero_for_one,
+                        amount_specified,
+                        ..
+                    } if *zero_for_one == zfo
+                        && *amount_specified < I256::try_from(1u128 << 100).unwrap() =>
+                    {
+                        Some(*amount_specified)
+                    }
+                    _ => None,
+                })
+                .count()
+        };
+        assert_eq!(swaps_in(true), 5);
+        assert_eq!(swaps_in(false), 3);
+        // background liquidity follows currentLiquidity, including a minute with none
+        let pools = replay(&tape).unwrap();
+        assert_eq!(pools[0].liquidity(), 1_157_622_659_646_658_382);
+        let human = tape.reference[0].1;
+        assert!(
+            (1.0 / human - 2081.0).abs() < 5.0,
+            "USDC/WETH price {human}"
+        );
+    }
+
+    fn err(text: &str) -> MarketError {
+        parse_minute_csv(text, Path::new("bad.csv")).unwrap_err()
+    }
+
+    #[test]
+    fn malformed_csvs_name_file_line_and_field() {
+        assert!(matches!(err(""), MarketError::Empty { .. }));
+        assert!(matches!(
+            err(&format!("{HEADER}\n")),
+            MarketError::Empty { .. }
+        ));
+        let no_close = HEADER.replace("closeTick,", "");
+        assert!(
+            matches!(err(&no_close), MarketError::MissingColumn { column, .. } if column == "closeTick")
+        );
+        let row = "2023-11-25 00:00:00,1,-1,10,10,10,10,1,0,5";
+        let bad = |r: &str| err(&format!("{HEADER}\n{row}\n{r}\n"));
+        let field = |e: MarketError| match e {
+            MarketError::BadField {
+                line, field, value, ..
+            } => (line, field, value),
+            other => panic!("{other}"),
+        };
+        assert_eq!(
+            field(bad("2023-11-25 00:01:00,1,-1,10,10,10,10,x1,0,5")),
+            (3, "inAmount0".into(), "x1".into())
+        );
+        assert_eq!(
+            field(bad("2023-11-25 00:01:00,1,-1,ten,10,10,10,1,0,5")).1,
+            "closeTick"
+        );
+        assert_eq!(
+            field(bad("2023-11-25 25:01:00,1,-1,10,10,10,10,1,0,5")).1,
+            "timestamp"
+        );
+        assert_eq!(
+            field(bad("2023-11-25 00:01:00,1,-1,10,10,10,10,1,0,-5")).1,
+            "currentLiquidity"
+        );
+        assert!(matches!(
+            bad("2023-11-25 00:01:00,1,-1,900000,10,10,10,1,0,5"),
+            MarketError::TickOutOfRange {
+                line: 3,
+                tick: 900000,
+                ..
+            }
+        ));
+        assert!(matches!(
+            bad("2023-11-25 00:00:00,1,-1,10,10,10,10,1,0,5"),
+            MarketError::TimeBackwards { line: 3, .. }
+        ));
+        assert!(matches!(
+            bad("2023-11-25 00:01:00,1,-1"),
+            MarketError::Malformed { line: 3, .. }
+        ));
+        let msg = bad("2023-11-25 00:01:00,1,-1,10,10,10,10,1,0,5.5").to_string();
+        assert!(
+            msg.starts_with("bad.csv:3: field \"currentLiquidity\""),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn loads_a_day_range_from_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = "0x88e6a0c2ddd26feeb64f039a2c41296fcb3f5640";
+        for d in ["2023-11-25", "2023-11-26"] {
+            std::fs::write(
+                dir.path().join(format!("ethereum-{pool}-{d}.minute.csv")),
+                day(d),
+            )
+            .unwrap();
+        }
+        let src = |from: &str, to: &str| DemeterSource {
+            dir: dir.path().to_path_buf(),
+            pool: pool.to_uppercase().replace("0X", "0x"),
+            from: from.into(),
+            to: to.into(),
+        };
+        let tape = load_demeter(&src("2023-11-25", "2023-11-26"), &meta()).unwrap();
+        assert_eq!(tape.minutes(), 14);
+        assert!(replay(&tape).is_ok());
+        assert!(matches!(
+            load_demeter(&src("2023-11-25", "2023-11-27"), &meta()),
+            Err(MarketError::MissingFile { pattern, .. }) if pattern.contains("2023-11-27")
+        ));
+        assert!(matches!(
+            load_demeter(&src("2023-11-26", "2023-11-25"), &meta()),
+            Err(MarketError::BadSource { .. })
+        ));
+        assert!(matches!(
+            load_demeter(&src("2023-11-25", "2023-02-30"), &meta()),
+            Err(MarketError::BadSource { .. })
+        ));
+        // a day whose rows go back in time across files
+        std::fs::write(
+            dir.path()
+                .join(format!("ethereum-{pool}-2023-11-27.minute.csv")),
+            day("2023-11-20"),
+        )
+        .unwrap();
+        assert!(matches!(
+            load_demeter(&src("2023-11-26", "2023-11-27"), &meta()),
+            Err(MarketError::TimeBackwards { .. })
+        ));
+    }
+}

@@ -337,3 +337,286 @@ fn close_minutes(reference: &mut Vec<(u64, f64)>, b: &TapeBuilder, meta: &PoolMe
         m += 60;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::builder::replay;
+    use crate::v3::action::ActionOutput;
+    use crate::v3::pool::Pool;
+    use crate::v3::tick_math::get_sqrt_ratio_at_tick;
+
+    fn meta() -> PoolMeta {
+        PoolMeta {
+            pair: Pair::weth_usdc(),
+            fee: 3000,
+            tick_spacing: 60,
+        }
+    }
+
+    fn i(x: i128) -> I256 {
+        I256::try_from(x).unwrap()
+    }
+
+    /// Runs a pool and writes its events as a log; returns the log and the pool.
+    fn recorded() -> (String, Pool) {
+        let mut pool = Pool::new(3000).unwrap();
+        let start = get_sqrt_ratio_at_tick(0).unwrap();
+        pool.initialize(start).unwrap();
+        let mut log = vec![format!(
+            r#"{{"ts":1000,"event":"initialize","sqrt_price_x96":"{start}"}}"#
+        )];
+        let mut ts = 1000;
+        let actions = vec![
+            Action::Mint {
+                owner: "bg".into(),
+                tick_lower: -6000,
+                tick_upper: 6000,
+                amount: 10u128.pow(21),
+            },
+            Action::Mint {
+                owner: "b".into(),
+                tick_lower: -600,
+                tick_upper: 600,
+                amount: 10u128.pow(20),
+            },
+            // exact in, both directions; exact out, both directions
+            Action::Swap {
+                zero_for_one: true,
+                amount_specified: i(10i128.pow(18)),
+                sqrt_price_limit_x96: price::min_sqrt_ratio() + U256::from(1u8),
+            },
+            Action::Swap {
+                zero_for_one: false,
+                amount_specified: i(-3 * 10i128.pow(17)),
+                sqrt_price_limit_x96: price::max_sqrt_ratio() - U256::from(1u8),
+            },
+            Action::Swap {
+                zero_for_one: false,
+                amount_specified: i(2 * 10i128.pow(18)),
+                sqrt_price_limit_x96: price::max_sqrt_ratio() - U256::from(1u8),
+            },
+            Action::Swap {
+                zero_for_one: true,
+                amount_specified: i(-7 * 10i128.pow(17)),
+                sqrt_price_limit_x96: price::min_sqrt_ratio() + U256::from(1u8),
+            },
+            // a swap stopped by its price limit
+            Action::Swap {
+                zero_for_one: true,
+                amount_specified: i(10i128.pow(24)),
+                sqrt_price_limit_x96: get_sqrt_ratio_at_tick(-700).unwrap(),
+            },
+            Action::Burn {
+                owner: "b".into(),
+                tick_lower: -600,
+                tick_upper: 600,
+                amount: 10u128.pow(20),
+            },
+            Action::Collect {
+                owner: "b".into(),
+                tick_lower: -600,
+                tick_upper: 600,
+                amount0_requested: u128::MAX,
+                amount1_requested: u128::MAX,
+            },
+        ];
+        for a in actions {
+            ts += 70;
+            let out = pool.apply(&a).unwrap();
+            let line = match (&a, out) {
+                (
+                    Action::Mint {
+                        owner,
+                        tick_lower,
+                        tick_upper,
+                        amount,
+                    },
+                    _,
+                ) => format!(
+                    r#"{{"ts":{ts},"event":"mint","owner":"{owner}","tick_lower":{tick_lower},"tick_upper":{tick_upper},"amount":"{amount}"}}"#
+                ),
+                (
+                    Action::Burn {
+                        owner,
+                        tick_lower,
+                        tick_upper,
+                        amount,
+                    },
+                    _,
+                ) => format!(
+                    r#"{{"ts":{ts},"event":"burn","owner":"{owner}","tick_lower":{tick_lower},"tick_upper":{tick_upper},"amount":"{amount}"}}"#
+                ),
+                (
+                    Action::Collect {
+                        owner,
+                        tick_lower,
+                        tick_upper,
+                        ..
+                    },
+                    ActionOutput::Collected { amount0, amount1 },
+                ) => format!(
+                    r#"{{"ts":{ts},"event":"collect","owner":"{owner}","tick_lower":{tick_lower},"tick_upper":{tick_upper},"amount0":"{amount0}","amount1":"{amount1}"}}"#
+                ),
+                (Action::Swap { .. }, ActionOutput::Swapped { amount0, amount1 }) => format!(
+                    r#"{{"ts":{ts},"event":"swap","amount0":"{amount0}","amount1":"{amount1}","sqrt_price_x96":"{}"}}"#,
+                    pool.sqrt_price_x96()
+                ),
+                other => panic!("unexpected {other:?}"),
+            };
+            log.push(line);
+        }
+        (log.join("\n") + "\n", pool)
+    }
+
+    #[test]
+    fn replay_hits_every_recorded_price() {
+        let (log, original) = recorded();
+        let tape = parse_event_log(&log, Path::new("log.jsonl"), &meta()).unwrap();
+        assert_eq!(tape.steps.len(), 9);
+        let swaps: Vec<_> = tape
+            .steps
+            .iter()
+            .filter(|s| s.action.op() == "swap")
+            .collect();
+        assert_eq!(swaps.len(), 5);
+        // every swap is replayed as exact input with the recorded price as its limit
+        for s in &swaps {
+            let Action::Swap {
+                amount_specified, ..
+            } = &s.action
+            else {
+                unreachable!()
+            };
+            assert!(amount_specified.is_positive());
+        }
+        let pools = replay(&tape).unwrap();
+        assert_eq!(pools[0].sqrt_price_x96(), original.sqrt_price_x96());
+        assert_eq!(pools[0].liquidity(), original.liquidity());
+        assert_eq!(pools[0].tick(), original.tick());
+        // minutes: 1000 .. 1630 -> minutes starting 960 .. 1620
+        assert_eq!(tape.reference.first().map(|r| r.0), Some(960));
+        assert_eq!(tape.reference.last().map(|r| r.0), Some(1620));
+        assert!(tape.reference.windows(2).all(|w| w[1].0 == w[0].0 + 60));
+        let last = tape.reference.last().unwrap().1;
+        assert_eq!(last, tape.pair.human_price_at(original.sqrt_price_x96()));
+    }
+
+    fn err(text: &str) -> MarketError {
+        parse_event_log(text, Path::new("bad.jsonl"), &meta()).unwrap_err()
+    }
+
+    const INIT: &str =
+        r#"{"ts":10,"event":"initialize","sqrt_price_x96":"79228162514264337593543950336"}"#;
+
+    #[test]
+    fn malformed_logs_name_file_line_and_field() {
+        assert!(matches!(err(""), MarketError::Empty { .. }));
+        assert!(matches!(err("\n\n"), MarketError::Empty { .. }));
+        assert!(matches!(
+            err(&format!("{INIT}\nnot json")),
+            MarketError::Malformed { line: 2, .. }
+        ));
+        assert!(matches!(err("[1]"), MarketError::Malformed { line: 1, .. }));
+        let field = |e: MarketError| match e {
+            MarketError::BadField { line, field, .. } => (line, field),
+            other => panic!("{other}"),
+        };
+        assert_eq!(
+            field(err(
+                r#"{"ts":1,"event":"mint","owner":"a","tick_lower":0,"tick_upper":60,"amount":"1"}"#
+            )),
+            (1, "event".into())
+        );
+        assert_eq!(
+            field(err(&format!(
+                "{INIT}\n{}",
+                r#"{"ts":11,"event":"mint","owner":"a","tick_lower":0,"tick_upper":60,"amount":"12x"}"#
+            ))),
+            (2, "amount".into())
+        );
+        assert_eq!(
+            field(err(&format!(
+                "{INIT}\n{}",
+                r#"{"ts":11,"event":"mint","owner":"a","tick_lower":0,"tick_upper":60}"#
+            ))),
+            (2, "amount".into())
+        );
+        assert_eq!(
+            field(err(&format!(
+                "{INIT}\n{}",
+                r#"{"ts":11,"event":"swap","amount0":"5","amount1":"7","sqrt_price_x96":"79228162514264337593543950336"}"#
+            ))),
+            (2, "amount0".into())
+        );
+        assert_eq!(
+            field(err(&format!("{INIT}\n{}", r#"{"ts":11,"event":"flash"}"#))),
+            (2, "event".into())
+        );
+        assert_eq!(
+            field(err(&format!(
+                "{INIT}\n{}",
+                r#"{"ts":11,"event":"burn","extra":1}"#
+            ))),
+            (2, "extra".into())
+        );
+        assert_eq!(field(err(&format!("{INIT}\n{INIT}"))), (2, "event".into()));
+        assert_eq!(
+            field(err(r#"{"ts":-1,"event":"initialize"}"#)),
+            (1, "ts".into())
+        );
+        assert!(matches!(
+            err(&format!(
+                "{INIT}\n{}",
+                r#"{"ts":11,"event":"mint","owner":"a","tick_lower":-900000,"tick_upper":60,"amount":"1"}"#
+            )),
+            MarketError::TickOutOfRange {
+                line: 2,
+                tick: -900000,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err(&format!(
+                "{INIT}\n{}",
+                r#"{"ts":9,"event":"mint","owner":"a","tick_lower":0,"tick_upper":60,"amount":"1"}"#
+            )),
+            MarketError::TimeBackwards {
+                line: 2,
+                ts: 9,
+                previous: 10,
+                ..
+            }
+        ));
+        // a tick that is not a multiple of the spacing: the engine rejects it
+        assert!(matches!(
+            err(&format!(
+                "{INIT}\n{}",
+                r#"{"ts":11,"event":"mint","owner":"a","tick_lower":7,"tick_upper":60,"amount":"1"}"#
+            )),
+            MarketError::Rejected { line: 2, .. }
+        ));
+        // a swap that cannot reach its recorded price (no liquidity was minted... the
+        // input runs out) is reported, not silently accepted
+        let e = err(&format!(
+            "{INIT}\n{}\n{}",
+            r#"{"ts":11,"event":"mint","owner":"a","tick_lower":-600,"tick_upper":600,"amount":"1000000000000"}"#,
+            r#"{"ts":12,"event":"swap","amount0":"10","amount1":"-9","sqrt_price_x96":"4295128740"}"#
+        ));
+        assert!(matches!(e, MarketError::Rejected { line: 3, .. }), "{e}");
+        let msg = e.to_string();
+        assert!(msg.starts_with("bad.jsonl:3:"), "{msg}");
+    }
+
+    #[test]
+    fn loads_from_a_file_and_names_a_missing_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.jsonl");
+        std::fs::write(&path, recorded().0).unwrap();
+        assert!(load_event_log(&path, &meta()).is_ok());
+        let missing = dir.path().join("nope.jsonl");
+        assert!(
+            matches!(load_event_log(&missing, &meta()), Err(MarketError::Io { path, .. }) if path == missing)
+        );
+    }
+}
