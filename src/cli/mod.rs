@@ -7,6 +7,7 @@ pub mod intel;
 pub mod scheduler;
 pub mod trigger;
 pub mod validate_pool;
+pub mod backtest;
 
 /// Exit codes used by the binary.
 pub mod exit {
@@ -39,6 +40,8 @@ pub enum Command {
     Trigger(trigger::TriggerArgs),
     /// Validate a pool over JSON-RPC (real mode's pool gate); exit 0 pass, 1 failed checks.
     ValidatePool(Box<validate_pool::ValidatePoolArgs>),
+    /// Backtest one liquidity position on a market tape (synthetic or recorded).
+    Backtest(backtest::BacktestArgs),
 }
 
 /// Runs the parsed command and returns the process exit code.
@@ -52,5 +55,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Intel(args) => intel::run(args),
         Command::Trigger(args) => trigger::run(args),
         Command::ValidatePool(args) => validate_pool::run(*args),
+        Command::Backtest(args) => backtest::run(&args),
     }
 }

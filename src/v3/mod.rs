@@ -15,6 +15,7 @@ pub mod pool;
 #[cfg(test)]
 mod pool_props;
 pub mod position;
+pub mod position_value;
 pub mod safe_math;
 #[cfg(test)]
 mod sdk_parity;
