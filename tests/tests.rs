@@ -3,3 +3,5 @@
 mod util;
 
 mod cli_basics;
+mod intel_dune;
+mod intel_standin;
