@@ -4,6 +4,7 @@
 //! 403 / 404 / 409 / 429 / 5xx; `Retry-After`; slow, hanging and malformed responses.
 //! It runs on its own thread and runtime so both sync and async tests can use it.
 #![allow(dead_code)] // not every test uses every knob
+#![allow(clippy::result_large_err, clippy::too_many_arguments)] // test server plumbing
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
