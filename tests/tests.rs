@@ -4,4 +4,5 @@ mod util;
 
 mod cli_basics;
 mod intel_dune;
+mod intel_scheduler;
 mod intel_standin;
