@@ -3,6 +3,7 @@
 mod util;
 
 mod cli_basics;
+mod intel_cli;
 mod intel_dune;
 mod intel_scheduler;
 mod intel_standin;
