@@ -10,3 +10,7 @@ mod real_gateway;
 mod real_standin;
 mod revm_harness;
 mod ledger;
+mod intel_cli;
+mod intel_dune;
+mod intel_scheduler;
+mod intel_standin;

@@ -437,6 +437,9 @@ impl<S: RefreshSource> Scheduler<S> {
                 (inst.key, outcome)
             });
         }
+        if report.interrupted {
+            set.abort_all();
+        }
         loop {
             tokio::select! {
                 biased;
