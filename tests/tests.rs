@@ -4,6 +4,8 @@ mod util;
 
 mod support;
 
+mod chain_node;
+mod chain_validator;
 mod cli_basics;
 mod real_executor;
 mod real_gateway;
