@@ -337,8 +337,8 @@ mod tests {
             let mut rng = stream(3, ep, "propose");
             let p = learner.propose(&ctx, &state, &pools, &mut rng).unwrap();
             assert!(p.action.pool_slot < 2);
-            assert_eq!(p.scores.len(), 20);
-            assert_eq!(p.draws.len(), 20);
+            assert_eq!(p.scores.len(), 28);
+            assert_eq!(p.draws.len(), 28);
             assert_eq!(p.tick_lower % p.tick_spacing, 0);
             assert_eq!(p.tick_upper % p.tick_spacing, 0);
             assert!(p.scores.values().all(|s| s.is_finite()));
