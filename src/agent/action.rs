@@ -14,12 +14,13 @@ pub const MIN_TICK: i32 = -887_272;
 /// The contract's tick bounds.
 pub const MAX_TICK: i32 = 887_272;
 
-/// Half-width of the narrow range, in ticks (≈ ±3%).
-pub const NARROW_HALF_TICKS: u32 = 300;
-/// Half-width of the medium range, in ticks (≈ ±10.5%).
-pub const MEDIUM_HALF_TICKS: u32 = 1000;
+/// Half-widths (ticks) of the ranges the learner may skew and re-center: ≈ ±1%, ±3%,
+/// ±10.5% — the baselines' narrow widths, so the learner can do what they do.
+pub const NARROW_HALF_TICKS: [u32; 3] = [100, 300, 1000];
 /// Half-width of the wide range, in ticks (≈ ±35%).
 pub const WIDE_HALF_TICKS: u32 = 3000;
+/// Candidates per pool slot.
+pub const CANDIDATES_PER_SLOT: usize = NARROW_HALF_TICKS.len() * 4 + 2;
 /// Minutes out of range before the learner's re-center rule fires.
 pub const RECENTER_MINUTES: u32 = 60;
 
@@ -125,19 +126,20 @@ pub fn action_key(slot: usize, width: Width, skew: Skew, rebalance: RebalanceRul
 ///
 /// | # | width | skew | rebalance |
 /// |---|---|---|---|
-/// | 0–2 | narrow (±300 ticks) | center, up, down | hold |
-/// | 3 | narrow | center | re-center after 60 min out |
-/// | 4–6 | medium (±1000) | center, up, down | hold |
-/// | 7 | medium | center | re-center after 60 min out |
-/// | 8 | wide (±3000) | center | hold |
-/// | 9 | full range | — | hold |
+/// | 0–2 | ±100 ticks | center, up, down | hold |
+/// | 3 | ±100 | center | re-center after 60 min out |
+/// | 4–7 | ±300 | (same four) | |
+/// | 8–11 | ±1000 | (same four) | |
+/// | 12 | ±3000 | center | hold |
+/// | 13 | full range | — | hold |
 ///
-/// so 10 candidates per slot, 30 in all; candidate `i` is slot `i / 10`.
+/// so [`CANDIDATES_PER_SLOT`] = 14 candidates per slot, 42 in all; candidate `i` is slot
+/// `i / 14`.
 pub fn catalog() -> Vec<Candidate> {
     let recenter = RebalanceRule::Recenter {
         after_minutes_out: RECENTER_MINUTES,
     };
-    let mut out = Vec::with_capacity(MAX_POOL_SLOTS * 10);
+    let mut out = Vec::with_capacity(MAX_POOL_SLOTS * CANDIDATES_PER_SLOT);
     for pool_slot in 0..MAX_POOL_SLOTS {
         let c = |width, skew, rebalance| Candidate {
             pool_slot,
@@ -145,7 +147,7 @@ pub fn catalog() -> Vec<Candidate> {
             skew,
             rebalance,
         };
-        for half in [NARROW_HALF_TICKS, MEDIUM_HALF_TICKS] {
+        for half in NARROW_HALF_TICKS {
             let w = Width::Ticks { half };
             for skew in [Skew::Center, Skew::Up, Skew::Down] {
                 out.push(c(w, skew, RebalanceRule::None));
@@ -290,12 +292,17 @@ mod tests {
     #[test]
     fn catalog_is_fixed_and_keys_unique() {
         let c = catalog();
-        assert_eq!(c.len(), 10 * MAX_POOL_SLOTS);
+        assert_eq!(c.len(), CANDIDATES_PER_SLOT * MAX_POOL_SLOTS);
+        assert_eq!(c.len(), 42);
         let keys: std::collections::BTreeSet<String> = c.iter().map(|x| x.key()).collect();
         assert_eq!(keys.len(), c.len());
-        assert_eq!(c[0].key(), "s0:w300:center:hold");
-        assert_eq!(c[19].key(), "s1:full:center:hold");
-        assert!(c.iter().enumerate().all(|(i, x)| x.pool_slot == i / 10));
+        assert_eq!(c[0].key(), "s0:w100:center:hold");
+        assert_eq!(c[7].key(), "s0:w300:center:recenter60");
+        assert_eq!(c[27].key(), "s1:full:center:hold");
+        assert!(c
+            .iter()
+            .enumerate()
+            .all(|(i, x)| x.pool_slot == i / CANDIDATES_PER_SLOT));
     }
 
     #[test]

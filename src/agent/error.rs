@@ -9,7 +9,7 @@ use thiserror::Error;
 pub enum AgentError {
     /// `--policy` (or a campaign setting) named a policy that does not exist or whose
     /// parameters do not parse.
-    #[error("unknown policy {name:?}: {reason} (known: learner, learner-greedy, learner-greedy-fullsize, passive, fixed:<half_width_ticks>, tau-reset:<half_width_ticks>:<minutes>)")]
+    #[error("unknown policy {name:?}: {reason} (known: learner, learner-greedy, learner-greedy-fullsize, passive, fixed:<half_width_ticks>, tau-reset:<half_width_ticks>:<minutes>, baselines optionally @<fee>)")]
     UnknownPolicy { name: String, reason: String },
     /// The market view offered no pool to provide liquidity in.
     #[error("no pools at open (ts {open_ts})")]
@@ -26,6 +26,9 @@ pub enum AgentError {
     /// The capital budget is not finite and positive.
     #[error("capital budget {budget} is not finite and positive")]
     BadBudget { budget: f64 },
+    /// A policy pinned to a fee tier the market does not have.
+    #[error("no pool with fee {fee}")]
+    NoPoolWithFee { fee: u32 },
     /// A feature vector has the wrong length.
     #[error("feature vector has {got} values, expected {expected}")]
     FeatureLength { got: usize, expected: usize },

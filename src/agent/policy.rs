@@ -13,7 +13,8 @@
 //! | `tau-reset:<half_width_ticks>:<minutes>` | centred ±half, re-centred after `minutes` out of range |
 //!
 //! Baselines deploy the whole budget in the pool with the largest pre-open volume share
-//! (ties and no volume: the lowest fee).
+//! (ties and no volume: the lowest fee); a suffix `@<fee>` (e.g. `fixed:300@3000`) pins
+//! the fee tier instead.
 
 use std::collections::BTreeMap;
 
@@ -48,6 +49,8 @@ pub struct Baseline {
     name: String,
     pub width: Width,
     pub rebalance: RebalanceRule,
+    /// Fee tier to use; `None`: the busiest pool.
+    pub fee: Option<u32>,
 }
 
 impl Baseline {
@@ -57,6 +60,7 @@ impl Baseline {
             name: "passive".into(),
             width: Width::Full,
             rebalance: RebalanceRule::None,
+            fee: None,
         }
     }
 
@@ -66,6 +70,7 @@ impl Baseline {
             name: format!("fixed:{half}"),
             width: Width::Ticks { half },
             rebalance: RebalanceRule::None,
+            fee: None,
         }
     }
 
@@ -77,7 +82,15 @@ impl Baseline {
             rebalance: RebalanceRule::Recenter {
                 after_minutes_out: minutes,
             },
+            fee: None,
         }
+    }
+
+    /// The same rule pinned to the pool with fee `fee` (name gets `@<fee>`).
+    pub fn at_fee(mut self, fee: u32) -> Self {
+        self.name = format!("{}@{fee}", self.name);
+        self.fee = Some(fee);
+        self
     }
 }
 
@@ -114,7 +127,12 @@ impl Policy for Baseline {
         _rng: &mut ChaCha8Rng,
     ) -> Result<Proposal, AgentError> {
         pools.validate(ctx.open_ts)?;
-        let pool_slot = busiest_slot(ctx, pools);
+        let pool_slot = match self.fee {
+            None => busiest_slot(ctx, pools),
+            Some(fee) => (0..pools.pools.len().min(MAX_POOL_SLOTS))
+                .find(|s| pools.slot(*s).is_some_and(|p| p.fee == fee))
+                .ok_or(AgentError::NoPoolWithFee { fee })?,
+        };
         let action = ActionChoice {
             index: None,
             key: action_key(pool_slot, self.width, Skew::Center, self.rebalance),
@@ -147,21 +165,39 @@ fn parse_positive(name: &str, what: &str, text: &str) -> Result<u32, AgentError>
 
 /// The policy named `name` (see the module docs for the grammar).
 pub fn policy_by_name(name: &str) -> Result<Box<dyn Policy>, AgentError> {
+    if let Some((base, fee)) = name.split_once('@') {
+        let fee = match fee.parse::<u32>() {
+            Ok(f) if f > 0 => f,
+            _ => {
+                return Err(unknown(
+                    name,
+                    &format!("fee {fee:?} is not a positive integer"),
+                ))
+            }
+        };
+        return baseline_by_name(base).map(|b| Box::new(b.at_fee(fee)) as Box<dyn Policy>);
+    }
+    if name.starts_with("learner") {
+        return match name {
+            "learner" => Ok(Box::new(Learner::new(name, true, true))),
+            "learner-greedy" => Ok(Box::new(Learner::new(name, false, true))),
+            "learner-greedy-fullsize" => Ok(Box::new(Learner::new(name, false, false))),
+            _ => Err(unknown(name, "no such policy")),
+        };
+    }
+    baseline_by_name(name).map(|b| Box::new(b) as Box<dyn Policy>)
+}
+
+/// A baseline by name (without a fee suffix).
+fn baseline_by_name(name: &str) -> Result<Baseline, AgentError> {
     let parts: Vec<&str> = name.split(':').collect();
     match parts.as_slice() {
-        ["learner"] => Ok(Box::new(Learner::new(name, true, true))),
-        ["learner-greedy"] => Ok(Box::new(Learner::new(name, false, true))),
-        ["learner-greedy-fullsize"] => Ok(Box::new(Learner::new(name, false, false))),
-        ["passive"] => Ok(Box::new(Baseline::passive())),
-        ["fixed", half] => Ok(Box::new(Baseline::fixed(parse_positive(
-            name,
-            "half width",
-            half,
-        )?))),
-        ["tau-reset", half, minutes] => Ok(Box::new(Baseline::tau_reset(
+        ["passive"] => Ok(Baseline::passive()),
+        ["fixed", half] => Ok(Baseline::fixed(parse_positive(name, "half width", half)?)),
+        ["tau-reset", half, minutes] => Ok(Baseline::tau_reset(
             parse_positive(name, "half width", half)?,
             parse_positive(name, "minutes", minutes)?,
-        ))),
+        )),
         _ => Err(unknown(name, "no such policy")),
     }
 }
@@ -222,6 +258,9 @@ mod tests {
             "passive",
             "fixed:600",
             "tau-reset:300:60",
+            "passive@3000",
+            "fixed:300@500",
+            "tau-reset:300:60@3000",
         ] {
             assert_eq!(policy_by_name(n).unwrap().name(), n);
         }
@@ -235,6 +274,10 @@ mod tests {
             "tau-reset:300:0",
             "greedy",
             "passive:1",
+            "learner@500",
+            "fixed:300@",
+            "fixed:300@x",
+            "fixed:300@0",
         ] {
             assert!(
                 matches!(policy_by_name(n), Err(AgentError::UnknownPolicy { .. })),
@@ -268,6 +311,18 @@ mod tests {
             }
         );
         assert!(p.draws.is_empty() && p.scores.is_empty());
+        let p = policy_by_name("fixed:300@3000")
+            .unwrap()
+            .propose(&ctx, &state, &pools, &mut rng)
+            .unwrap();
+        assert_eq!((p.pool_index, p.fee, p.tick_spacing), (0, 3000, 60));
+        assert_eq!((p.tick_lower, p.tick_upper), (-195_360, -194_700));
+        assert!(matches!(
+            policy_by_name("passive@100")
+                .unwrap()
+                .propose(&ctx, &state, &pools, &mut rng),
+            Err(AgentError::NoPoolWithFee { fee: 100 })
+        ));
         let json = serde_json::to_string(&p).unwrap();
         let back: Proposal = serde_json::from_str(&json).unwrap();
         assert_eq!(back, p);
@@ -282,8 +337,8 @@ mod tests {
             let mut rng = stream(3, ep, "propose");
             let p = learner.propose(&ctx, &state, &pools, &mut rng).unwrap();
             assert!(p.action.pool_slot < 2);
-            assert_eq!(p.scores.len(), 20);
-            assert_eq!(p.draws.len(), 20);
+            assert_eq!(p.scores.len(), 28);
+            assert_eq!(p.draws.len(), 28);
             assert_eq!(p.tick_lower % p.tick_spacing, 0);
             assert_eq!(p.tick_upper % p.tick_spacing, 0);
             assert!(p.scores.values().all(|s| s.is_finite()));
