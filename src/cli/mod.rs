@@ -3,11 +3,11 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod backtest;
 pub mod intel;
 pub mod scheduler;
 pub mod trigger;
 pub mod validate_pool;
-pub mod backtest;
 
 /// Exit codes used by the binary.
 pub mod exit {

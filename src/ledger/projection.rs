@@ -33,7 +33,11 @@ pub const MANIFEST: &str = "manifest.json";
 #[non_exhaustive]
 pub enum ProjectionError {
     #[error("event {kind} at seq {seq} has an unexpected payload: {reason}")]
-    BadPayload { seq: u64, kind: &'static str, reason: String },
+    BadPayload {
+        seq: u64,
+        kind: &'static str,
+        reason: String,
+    },
     #[error("episode {episode_id}: no episode.started event")]
     NoStart { episode_id: String },
 }
@@ -73,7 +77,10 @@ fn with_ids(run_id: &str, episode_id: &str, rest: Value) -> Value {
 
 /// True for the events an episode's files are projected from.
 pub fn is_projected_input(kind: EventKind) -> bool {
-    !matches!(kind, EventKind::ArtifactWritten | EventKind::EpisodeFinished)
+    !matches!(
+        kind,
+        EventKind::ArtifactWritten | EventKind::EpisodeFinished
+    )
 }
 
 /// The episode's files (name, bytes) projected from its events (all of them, in order;
@@ -121,8 +128,9 @@ pub fn episode_files(
             }));
         }
     }
-    let (start_ev, start) =
-        started.ok_or_else(|| ProjectionError::NoStart { episode_id: episode_id.into() })?;
+    let (start_ev, start) = started.ok_or_else(|| ProjectionError::NoStart {
+        episode_id: episode_id.into(),
+    })?;
     let mut files = Vec::with_capacity(5);
 
     let proposal_value = match proposal {
@@ -139,7 +147,12 @@ pub fn episode_files(
     files.push((PROPOSAL, to_file_bytes(&proposal_file)));
 
     let (snapshot, inputs, hygiene, content_hash) = match intel {
-        Some(i) => (i.intel_snapshot, i.intel_inputs, i.intel_hygiene, Value::from(i.content_hash)),
+        Some(i) => (
+            i.intel_snapshot,
+            i.intel_inputs,
+            i.intel_hygiene,
+            Value::from(i.content_hash),
+        ),
         None => (
             json!({}),
             json!({}),
@@ -211,7 +224,10 @@ pub fn episode_files(
         Some(t) => serde_json::to_value(t).unwrap_or(Value::Null),
         None => json!({"status": "not_recorded"}),
     };
-    files.push((TIMINGS, to_file_bytes(&with_ids(run_id, episode_id, timings_value))));
+    files.push((
+        TIMINGS,
+        to_file_bytes(&with_ids(run_id, episode_id, timings_value)),
+    ));
 
     let mut log_bytes = Vec::new();
     for line in logs {
@@ -245,9 +261,10 @@ pub fn campaign_log_line(ev: &StoredEvent, data_root_label: &str) -> Option<Stri
             }
             Some(line)
         }
-        EventKind::EpisodeStarted => {
-            Some(format!("EPISODE_ID: {}", ev.episode_id.as_deref().unwrap_or("?")))
-        }
+        EventKind::EpisodeStarted => Some(format!(
+            "EPISODE_ID: {}",
+            ev.episode_id.as_deref().unwrap_or("?")
+        )),
         EventKind::ExecutionFailure => {
             let f: ExecutionFailure = decode(ev).ok()?;
             let mut line = format!("❌ Episode failed at {}: {}", f.stage, f.error);
@@ -283,7 +300,11 @@ pub fn campaign_log_line(ev: &StoredEvent, data_root_label: &str) -> Option<Stri
             Some(format!(
                 "Campaign {}! episodes={} ok={} failed={} aborted={}\nMerkle root: {}\n\
                  Run directory: {}/runs/{}",
-                if r.status == "complete" { "Complete" } else { "closed (interrupted)" },
+                if r.status == "complete" {
+                    "Complete"
+                } else {
+                    "closed (interrupted)"
+                },
                 r.episodes,
                 r.ok,
                 r.failed,
@@ -312,7 +333,9 @@ pub fn campaign_log(events: &[StoredEvent]) -> Vec<u8> {
 /// manifest.json of a finished run: run summary, Merkle root, digest and each episode's
 /// artifact hashes. `None` while the run has not finished.
 pub fn manifest(events: &[StoredEvent]) -> Result<Option<Vec<u8>>, ProjectionError> {
-    let Some(first) = events.first() else { return Ok(None) };
+    let Some(first) = events.first() else {
+        return Ok(None);
+    };
     let mut started: Option<RunStarted> = None;
     let mut finished: Option<RunFinishedRecord> = None;
     let mut episodes: BTreeMap<u64, (String, Map<String, Value>, String)> = BTreeMap::new();
@@ -332,7 +355,9 @@ pub fn manifest(events: &[StoredEvent]) -> Result<Option<Vec<u8>>, ProjectionErr
                 let idx = ev.episode_id.as_ref().and_then(|id| index_of.get(id));
                 if let Some(entry) = idx.and_then(|i| episodes.get_mut(i)) {
                     let name = a.path.rsplit('/').next().unwrap_or(&a.path).to_string();
-                    entry.1.insert(name, json!({"blake3": a.blake3.to_hex(), "size": a.size}));
+                    entry
+                        .1
+                        .insert(name, json!({"blake3": a.blake3.to_hex(), "size": a.size}));
                 }
             }
             EventKind::EpisodeFinished => {
