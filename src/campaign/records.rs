@@ -72,6 +72,7 @@ pub struct ExecutionFailure {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timings {
     pub intel_us: u64,
+    pub market_us: u64,
     pub propose_us: u64,
     pub execute_us: u64,
     pub learn_us: u64,

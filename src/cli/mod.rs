@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod backtest;
+pub mod campaign;
 pub mod intel;
 pub mod scheduler;
 pub mod trigger;
@@ -30,6 +31,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a training campaign (the runbook's start_training_campaign.sh).
+    Campaign(Box<campaign::CampaignArgs>),
     /// Print the version and build information.
     Version,
     /// Refresh the market-intelligence cache from Dune (or the mock source).
@@ -56,5 +59,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Trigger(args) => trigger::run(args),
         Command::ValidatePool(args) => validate_pool::run(*args),
         Command::Backtest(args) => backtest::run(&args),
+        Command::Campaign(args) => campaign::run(*args),
     }
 }

@@ -6,8 +6,6 @@
 //! `artifact.written` and `episode.finished` events; `campaign.log` and `manifest.json`
 //! from the run's events.
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Map, Value};
 
 use super::envelope::StoredEvent;
@@ -238,155 +236,200 @@ pub fn episode_files(
     Ok(files)
 }
 
-/// One campaign.log line per event that the console also reports; `None` for others.
-pub fn campaign_log_line(ev: &StoredEvent, data_root_label: &str) -> Option<String> {
-    match ev.kind {
-        EventKind::RunStarted => {
-            let s: RunStarted = decode(ev).ok()?;
-            let mut line = format!(
-                "RUN_ID: {}\nHB_ENV={} MOCK_CLMM={} EXEC_MODE={} LEARN_FROM_MOCK={} \
-                 INTEL_DATA_SOURCE={} HB_SEED={} EPISODES={} POLICY={}",
-                ev.run_id,
-                s.hb_env,
-                s.mock_clmm,
-                s.exec_mode,
-                s.learn_from_mock,
-                s.intel_data_source,
-                s.seed,
-                s.episodes,
-                s.policy
-            );
-            if s.intel_data_source == "mock" {
-                line.push_str("\n[MarketIntel] ⚠️  Using MOCK data");
+/// Turns a run's events into campaign.log lines (the runbook's console lines). Keeps
+/// the little state it needs (whether the current episode failed), so the live log and
+/// the projection are made by the same code.
+#[derive(Debug, Default)]
+pub struct LogLines {
+    episode_failed: bool,
+}
+
+impl LogLines {
+    /// The lines an event contributes (possibly none).
+    pub fn lines(&mut self, ev: &StoredEvent) -> Vec<String> {
+        let mut out = Vec::new();
+        match ev.kind {
+            EventKind::RunStarted => {
+                if let Ok(s) = decode::<RunStarted>(ev) {
+                    out.push(format!("RUN_ID: {}", ev.run_id));
+                    out.push(format!(
+                        "HB_ENV={} MOCK_CLMM={} EXEC_MODE={} LEARN_FROM_MOCK={} \
+                         INTEL_DATA_SOURCE={} HB_SEED={} EPISODES={} POLICY={}",
+                        s.hb_env,
+                        s.mock_clmm,
+                        s.exec_mode,
+                        s.learn_from_mock,
+                        s.intel_data_source,
+                        s.seed,
+                        s.episodes,
+                        s.policy
+                    ));
+                    if s.intel_data_source == "mock" {
+                        out.push("[MarketIntel] ⚠️  Using MOCK data".into());
+                    }
+                }
             }
-            Some(line)
-        }
-        EventKind::EpisodeStarted => Some(format!(
-            "EPISODE_ID: {}",
-            ev.episode_id.as_deref().unwrap_or("?")
-        )),
-        EventKind::ExecutionFailure => {
-            let f: ExecutionFailure = decode(ev).ok()?;
-            let mut line = format!("❌ Episode failed at {}: {}", f.stage, f.error);
-            if let Some(id) = f.position_left_open {
-                line.push_str(&format!(
-                    "\n!!! POSITION STILL OPEN: id {id}; close it manually !!!"
+            EventKind::EpisodeStarted => {
+                self.episode_failed = false;
+                out.push(format!(
+                    "EPISODE_ID: {}",
+                    ev.episode_id.as_deref().unwrap_or("?")
                 ));
             }
-            Some(line)
+            EventKind::ExecutionFailure => {
+                self.episode_failed = true;
+                if let Ok(f) = decode::<ExecutionFailure>(ev) {
+                    out.push(format!("❌ Episode failed at {}: {}", f.stage, f.error));
+                    if let Some(id) = f.position_left_open {
+                        out.push(format!(
+                            "!!! POSITION STILL OPEN: id {id}; close it manually !!!"
+                        ));
+                    }
+                }
+            }
+            EventKind::Timings => {
+                if let Ok(t) = decode::<Timings>(ev) {
+                    let secs = t.total_us as f64 / 1e6;
+                    out.push(if self.episode_failed {
+                        format!("Episode ended (failed) in {secs:.3}s")
+                    } else {
+                        format!("✅ Episode complete in {secs:.3}s")
+                    });
+                }
+            }
+            EventKind::EpisodeAborted => {
+                if let Ok(a) = decode::<EpisodeAborted>(ev) {
+                    out.push(format!(
+                        "⚠️  Episode {} aborted: {}",
+                        ev.episode_id.as_deref().unwrap_or("?"),
+                        a.reason
+                    ));
+                }
+            }
+            EventKind::RunFinished => {
+                if let Ok(r) = decode::<RunFinishedRecord>(ev) {
+                    out.push(if r.status == "complete" {
+                        "Campaign Complete!".to_string()
+                    } else {
+                        format!("Campaign closed ({})", r.status)
+                    });
+                    out.push(format!(
+                        "Episodes: {} (ok {}, failed {}, aborted {})",
+                        r.episodes, r.ok, r.failed, r.aborted
+                    ));
+                    out.push(format!("Merkle root: {}", r.merkle_root));
+                    out.push(format!("Run directory: runs/{}", ev.run_id));
+                }
+            }
+            _ => {}
         }
-        EventKind::Timings => {
-            let t: Timings = decode(ev).ok()?;
-            Some(format!("Episode took {:.3}s", t.total_us as f64 / 1e6))
-        }
-        EventKind::EpisodeAborted => {
-            let a: EpisodeAborted = decode(ev).ok()?;
-            Some(format!(
-                "⚠️  Episode {} aborted: {}",
-                ev.episode_id.as_deref().unwrap_or("?"),
-                a.reason
-            ))
-        }
-        EventKind::EpisodeFinished => {
-            let f: EpisodeFinished = decode(ev).ok()?;
-            let id = ev.episode_id.as_deref().unwrap_or("?");
-            Some(match f.outcome.as_str() {
-                "ok" => format!("✅ Episode {id} complete"),
-                other => format!("Episode {id} {other}"),
-            })
-        }
-        EventKind::RunFinished => {
-            let r: RunFinishedRecord = decode(ev).ok()?;
-            Some(format!(
-                "Campaign {}! episodes={} ok={} failed={} aborted={}\nMerkle root: {}\n\
-                 Run directory: {}/runs/{}",
-                if r.status == "complete" {
-                    "Complete"
-                } else {
-                    "closed (interrupted)"
-                },
-                r.episodes,
-                r.ok,
-                r.failed,
-                r.aborted,
-                r.merkle_root,
-                data_root_label,
-                ev.run_id
-            ))
-        }
-        _ => None,
+        out
     }
 }
 
-/// The whole campaign.log of a run.
-pub fn campaign_log(events: &[StoredEvent]) -> Vec<u8> {
-    let mut out = String::new();
-    for ev in events {
-        if let Some(line) = campaign_log_line(ev, "<data>") {
-            out.push_str(&line);
-            out.push('\n');
-        }
-    }
-    out.into_bytes()
+/// Builds a run's campaign.log from its events, one at a time.
+#[derive(Debug, Default)]
+pub struct CampaignLogBuilder {
+    lines: LogLines,
+    out: String,
 }
 
-/// manifest.json of a finished run: run summary, Merkle root, digest and each episode's
-/// artifact hashes. `None` while the run has not finished.
-pub fn manifest(events: &[StoredEvent]) -> Result<Option<Vec<u8>>, ProjectionError> {
-    let Some(first) = events.first() else {
-        return Ok(None);
-    };
-    let mut started: Option<RunStarted> = None;
-    let mut finished: Option<RunFinishedRecord> = None;
-    let mut episodes: BTreeMap<u64, (String, Map<String, Value>, String)> = BTreeMap::new();
-    let mut index_of: BTreeMap<String, u64> = BTreeMap::new();
-    for ev in events {
+impl CampaignLogBuilder {
+    pub fn push(&mut self, ev: &StoredEvent) {
+        for line in self.lines.lines(ev) {
+            self.out.push_str(&line);
+            self.out.push('\n');
+        }
+    }
+
+    pub fn finish(self) -> Vec<u8> {
+        self.out.into_bytes()
+    }
+}
+
+/// One episode's entry in the manifest.
+#[derive(Debug)]
+struct ManifestEpisode {
+    index: u64,
+    episode_id: String,
+    artifacts: Map<String, Value>,
+    outcome: String,
+}
+
+/// Builds a run's manifest.json from its events, one at a time; memory grows with the
+/// number of episodes only (a few hundred bytes each).
+#[derive(Debug, Default)]
+pub struct ManifestBuilder {
+    run_id: Option<String>,
+    started: Option<RunStarted>,
+    finished: Option<RunFinishedRecord>,
+    episodes: Vec<ManifestEpisode>,
+}
+
+impl ManifestBuilder {
+    pub fn push(&mut self, ev: &StoredEvent) -> Result<(), ProjectionError> {
+        if self.run_id.is_none() {
+            self.run_id = Some(ev.run_id.clone());
+        }
+        let current = |eps: &mut Vec<ManifestEpisode>| -> Option<usize> {
+            let id = ev.episode_id.as_deref()?;
+            eps.iter().rposition(|e| e.episode_id == id)
+        };
         match ev.kind {
-            EventKind::RunStarted => started = Some(decode(ev)?),
-            EventKind::RunFinished => finished = Some(decode(ev)?),
+            EventKind::RunStarted => self.started = Some(decode(ev)?),
+            EventKind::RunFinished => self.finished = Some(decode(ev)?),
             EventKind::EpisodeStarted => {
                 let s: EpisodeStarted = decode(ev)?;
-                let id = ev.episode_id.clone().unwrap_or_default();
-                index_of.insert(id.clone(), s.index);
-                episodes.insert(s.index, (id, Map::new(), String::from("running")));
+                self.episodes.push(ManifestEpisode {
+                    index: s.index,
+                    episode_id: ev.episode_id.clone().unwrap_or_default(),
+                    artifacts: Map::new(),
+                    outcome: "running".into(),
+                });
             }
             EventKind::ArtifactWritten => {
                 let a: super::events::ArtifactWritten = decode(ev)?;
-                let idx = ev.episode_id.as_ref().and_then(|id| index_of.get(id));
-                if let Some(entry) = idx.and_then(|i| episodes.get_mut(i)) {
+                if let Some(i) = current(&mut self.episodes) {
                     let name = a.path.rsplit('/').next().unwrap_or(&a.path).to_string();
-                    entry
-                        .1
+                    self.episodes[i]
+                        .artifacts
                         .insert(name, json!({"blake3": a.blake3.to_hex(), "size": a.size}));
                 }
             }
             EventKind::EpisodeFinished => {
                 let f: EpisodeFinished = decode(ev)?;
-                let idx = ev.episode_id.as_ref().and_then(|id| index_of.get(id));
-                if let Some(entry) = idx.and_then(|i| episodes.get_mut(i)) {
-                    entry.2 = f.outcome;
+                if let Some(i) = current(&mut self.episodes) {
+                    self.episodes[i].outcome = f.outcome;
                 }
             }
             _ => {}
         }
+        Ok(())
     }
-    let Some(fin) = finished else { return Ok(None) };
-    let eps: Vec<Value> = episodes
-        .into_iter()
-        .map(|(index, (id, artifacts, outcome))| {
-            json!({"index": index, "episode_id": id, "outcome": outcome, "artifacts": artifacts})
-        })
-        .collect();
-    let v = json!({
-        "run_id": first.run_id,
-        "status": fin.status,
-        "settings": started.map(|s| serde_json::to_value(s).unwrap_or(Value::Null)),
-        "event_count": fin.event_count,
-        "merkle_root": fin.merkle_root,
-        "digest": fin.digest,
-        "learning_state_hash": fin.learning_state_hash,
-        "summary": {"episodes": fin.episodes, "ok": fin.ok, "failed": fin.failed, "aborted": fin.aborted},
-        "episodes": eps,
-    });
-    Ok(Some(to_file_bytes(&v)))
+
+    /// The manifest bytes, or `None` while the run has not finished.
+    pub fn finish(self) -> Option<Vec<u8>> {
+        let fin = self.finished?;
+        let eps: Vec<Value> = self
+            .episodes
+            .into_iter()
+            .map(|e| {
+                json!({"index": e.index, "episode_id": e.episode_id, "outcome": e.outcome,
+                       "artifacts": e.artifacts})
+            })
+            .collect();
+        let v = json!({
+            "run_id": self.run_id,
+            "status": fin.status,
+            "settings": self.started.map(|s| serde_json::to_value(s).unwrap_or(Value::Null)),
+            "event_count": fin.event_count,
+            "merkle_root": fin.merkle_root,
+            "digest": fin.digest,
+            "learning_state_hash": fin.learning_state_hash,
+            "summary": {"episodes": fin.episodes, "ok": fin.ok, "failed": fin.failed,
+                        "aborted": fin.aborted},
+            "episodes": eps,
+        });
+        Some(to_file_bytes(&v))
+    }
 }
