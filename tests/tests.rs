@@ -16,3 +16,4 @@ mod real_executor;
 mod real_gateway;
 mod real_standin;
 mod revm_harness;
+mod sim;

@@ -9,6 +9,7 @@ pub mod intel;
 pub mod scheduler;
 pub mod trigger;
 pub mod validate_pool;
+pub mod sim;
 
 /// Exit codes used by the binary.
 pub mod exit {
@@ -45,6 +46,8 @@ pub enum Command {
     ValidatePool(Box<validate_pool::ValidatePoolArgs>),
     /// Backtest one liquidity position on a market tape (synthetic or recorded).
     Backtest(backtest::BacktestArgs),
+    /// Replay a pool tape through the exact Uniswap V3 engine and print every result.
+    Sim(sim::SimArgs),
 }
 
 /// Runs the parsed command and returns the process exit code.
@@ -60,5 +63,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::ValidatePool(args) => validate_pool::run(*args),
         Command::Backtest(args) => backtest::run(&args),
         Command::Campaign(args) => campaign::run(*args),
+        Command::Sim(args) => sim::run(&args),
     }
 }
