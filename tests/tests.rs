@@ -5,4 +5,5 @@ mod util;
 mod support;
 
 mod cli_basics;
+mod differential;
 mod revm_harness;
