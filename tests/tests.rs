@@ -15,5 +15,6 @@ mod ledger;
 mod real_executor;
 mod real_gateway;
 mod real_standin;
+mod differential;
 mod revm_harness;
 mod sim;
