@@ -2,4 +2,5 @@
 
 mod util;
 
+mod backtest;
 mod cli_basics;
