@@ -271,7 +271,7 @@ pub fn fees_owed(
 }
 
 /// Impermanent loss: the liquidity position's value against holding.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImpermanentLoss {
     /// `lp_value - hodl_value` (negative = loss), in the unit of the inputs.
     pub absolute: f64,
@@ -297,7 +297,7 @@ pub fn in_range(tick: i32, tick_lower: i32, tick_upper: i32) -> bool {
 }
 
 /// Time in range, counted in samples (e.g. minutes).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TimeInRange {
     /// Samples where the position was in range.
     pub in_range: u64,
