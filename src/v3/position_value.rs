@@ -434,6 +434,15 @@ mod tests {
             fee_growth_inside(-10, 10, 10, lo, hi, glob0, glob1),
             (U256::from(10u8), U256::from(1u8))
         );
+        // boundaries: tick == lower is inside, tick == upper is above
+        assert_eq!(
+            fee_growth_inside(-10, 10, -10, lo, hi, glob0, glob1),
+            (U256::from(70u8), U256::from(47u8))
+        );
+        assert_eq!(
+            fee_growth_inside(-10, 10, 10, lo, hi, glob0, glob1),
+            fee_growth_inside(-10, 10, 11, lo, hi, glob0, glob1)
+        );
         // wrapping: outside values larger than global wrap like the contract
         let w = fee_growth_inside(-10, 10, 0, g(200, 0), g(0, 0), glob0, glob1);
         assert_eq!(w.0, U256::from(100u8).wrapping_sub(U256::from(200u8)));
