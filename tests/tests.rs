@@ -4,3 +4,4 @@ mod util;
 
 mod backtest;
 mod cli_basics;
+mod sim;

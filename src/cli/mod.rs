@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod backtest;
+pub mod sim;
 
 /// Exit codes used by the binary.
 pub mod exit {
@@ -30,6 +31,8 @@ pub enum Command {
     Version,
     /// Backtest one liquidity position on a market tape (synthetic or recorded).
     Backtest(backtest::BacktestArgs),
+    /// Replay a pool tape through the exact Uniswap V3 engine and print every result.
+    Sim(sim::SimArgs),
 }
 
 /// Runs the parsed command and returns the process exit code.
@@ -40,5 +43,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(exit::OK)
         }
         Command::Backtest(args) => backtest::run(&args),
+        Command::Sim(args) => sim::run(&args),
     }
 }

@@ -12,9 +12,13 @@ pub mod full_math;
 pub mod liquidity_math;
 pub mod num;
 pub mod pool;
+#[cfg(test)]
+mod pool_props;
 pub mod position;
 pub mod position_value;
 pub mod safe_math;
+#[cfg(test)]
+mod sdk_parity;
 pub mod sqrt_price_math;
 pub mod swap_math;
 pub mod tick;

@@ -81,7 +81,7 @@ pub fn get_next_sqrt_price_from_amount1_rounding_down(
         let quotient = if amount <= U160_MAX {
             div_rounding_up(amount << RESOLUTION, liquidity)
         } else {
-            mul_div(amount, Q96, liquidity)?
+            mul_div_rounding_up(amount, Q96, liquidity)?
         };
         if sqrt_px96 <= quotient {
             return Err(V3Error::SqrtPriceMath(

@@ -10,6 +10,7 @@ use super::sqrt_price_math::{
 };
 
 const ONE_E6: u32 = 1_000_000;
+const UINT24_MASK: u32 = 0xff_ffff;
 
 /// Result of [`compute_swap_step`], named as in the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,7 +22,8 @@ pub struct SwapStep {
 }
 
 /// `SwapMath.computeSwapStep(sqrtRatioCurrentX96, sqrtRatioTargetX96, liquidity,
-/// amountRemaining, feePips)`. `amount_remaining >= 0` is exact input.
+/// amountRemaining, feePips)`. `amount_remaining >= 0` is exact input; `fee_pips` is
+/// the contract's uint24 (only its low 24 bits are used).
 pub fn compute_swap_step(
     sqrt_ratio_current_x96: U256,
     sqrt_ratio_target_x96: U256,
@@ -31,9 +33,10 @@ pub fn compute_swap_step(
 ) -> Result<SwapStep, V3Error> {
     let zero_for_one = sqrt_ratio_current_x96 >= sqrt_ratio_target_x96;
     let exact_in = !amount_remaining.is_negative();
-    // uint24 arithmetic in the contract: 1e6 - feePips; fee tiers keep it positive
+    // feePips is a uint24 and `1e6 - feePips` is uint24 arithmetic (wraps above 1e6)
+    let fee_pips = fee_pips & UINT24_MASK;
     let fee = U256::from(fee_pips);
-    let one_minus_fee = U256::from(ONE_E6.wrapping_sub(fee_pips));
+    let one_minus_fee = U256::from(ONE_E6.wrapping_sub(fee_pips) & UINT24_MASK);
     let one_e6 = U256::from(ONE_E6);
 
     let sqrt_ratio_next_x96;
