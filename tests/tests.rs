@@ -6,6 +6,7 @@ mod support;
 
 mod chain_node;
 mod chain_validator;
+mod backtest;
 mod cli_basics;
 mod intel_cli;
 mod intel_dune;

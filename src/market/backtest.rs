@@ -15,6 +15,11 @@
 //!   The liquidity is the periphery's `getLiquidityForAmounts` of the wallet.
 //! - Transactions: opening swap 1 (if any), mint 1, burn + collect 1 (one multicall);
 //!   each costs `gas_cost_quote_per_tx`.
+//! - With the position inserted the pool holds more liquidity, so the tape's swaps move
+//!   the price slightly less than when the tape was made. A swap whose price limit then
+//!   lies on the wrong side of the price (the contract would revert it) is adapted: a
+//!   price-target swap (arbitrage, |amount| >= 2^120) trades the other way to the same
+//!   target, an amount swap drops its limit. The report counts them (`adjusted_swaps`).
 //! - Values are in quote (token1) human units at the pool's final price: final value =
 //!   wallet after close − gas; HODL = the wallet right after the opening swap, held;
 //!   impermanent loss = (final value + gas − fees) − HODL.
@@ -23,11 +28,12 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::builder::new_pool;
+use super::builder::{is_target_swap, new_pool};
 use super::error::MarketError;
 use super::price::{self, f64_from_u256, u256_from_f64};
 use super::tape::MarketTape;
 use crate::v3::action::Action;
+use crate::v3::error::V3Error;
 use crate::v3::num::{dec_u128, dec_u256, U256};
 use crate::v3::pool::Pool;
 use crate::v3::position_value::{self, ImpermanentLoss, TimeInRange};
@@ -203,7 +209,7 @@ pub struct FinalPosition {
 }
 
 /// The outcome of a backtest. Values in quote (token1) human units.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BacktestReport {
     pub pool: usize,
     pub fee: u32,
@@ -236,6 +242,9 @@ pub struct BacktestReport {
     /// Swaps of the tape replayed on the pool (all steps: `steps_replayed`).
     pub swaps_replayed: u64,
     pub steps_replayed: u64,
+    /// Swaps whose price limit fell on the wrong side of the price once the position
+    /// was inserted, adapted as described in the module doc.
+    pub adjusted_swaps: u64,
     pub start_price: f64,
     pub end_price: f64,
     pub final_position: FinalPosition,
@@ -260,7 +269,43 @@ struct Book<'a> {
     last_close: Option<FinalPosition>,
 }
 
-fn engine_err(op: &str, e: crate::v3::error::V3Error, ts: u64, pool: usize) -> MarketError {
+/// The adaptation of a tape swap that the contract would revert because the position's
+/// liquidity left the price on the other side of (or at) the swap's limit: a price-target
+/// swap trades the other way to the same target (or is dropped when the price is
+/// already there); an amount swap keeps its amount and drops its limit (the contract's
+/// extreme limit in its direction).
+fn adjusted_swap(action: &Action, current: U256) -> Option<Action> {
+    let Action::Swap {
+        zero_for_one,
+        amount_specified,
+        sqrt_price_limit_x96,
+    } = *action
+    else {
+        return None;
+    };
+    if is_target_swap(amount_specified) {
+        if sqrt_price_limit_x96 == current {
+            return None;
+        }
+        return Some(Action::Swap {
+            zero_for_one: sqrt_price_limit_x96 < current,
+            amount_specified,
+            sqrt_price_limit_x96,
+        });
+    }
+    let limit = if zero_for_one {
+        price::min_sqrt_ratio() + U256::from(1u8)
+    } else {
+        price::max_sqrt_ratio() - U256::from(1u8)
+    };
+    Some(Action::Swap {
+        zero_for_one,
+        amount_specified,
+        sqrt_price_limit_x96: limit,
+    })
+}
+
+fn engine_err(op: &str, e: V3Error, ts: u64, pool: usize) -> MarketError {
     MarketError::Revert {
         step: usize::MAX,
         ts,
@@ -420,7 +465,13 @@ pub fn run(tape: &MarketTape, plan: &PositionPlan) -> Result<BacktestReport, Mar
     tape.validate()?;
     let spacing = plan.validate(tape)?;
     let pidx = plan.pool;
-    let tp = &tape.pools[pidx]; // checked by validate
+    let Some(tp) = tape.pools.get(pidx) else {
+        return Err(MarketError::BadPlan {
+            field: "pool".into(),
+            value: pidx.to_string(),
+            reason: "no such pool".into(),
+        });
+    };
     let mut pool = new_pool(pidx, tp)?;
     let mut book = Book {
         tape,
@@ -445,6 +496,7 @@ pub fn run(tape: &MarketTape, plan: &PositionPlan) -> Result<BacktestReport, Mar
     let mut out_streak = 0u32;
     let mut swaps = 0u64;
     let mut steps_replayed = 0u64;
+    let mut adjusted = 0u64;
     let steps = &tape.steps;
     let mut si = 0usize;
 
@@ -455,13 +507,24 @@ pub fn run(tape: &MarketTape, plan: &PositionPlan) -> Result<BacktestReport, Mar
                     break;
                 }
                 if s.pool == pidx {
-                    pool.apply(&s.action).map_err(|e| MarketError::Revert {
-                        step: *si,
+                    let step = *si;
+                    let revert = |e: V3Error| MarketError::Revert {
+                        step,
                         ts: s.ts,
                         pool: pidx,
                         op: s.action.op().to_string(),
                         reason: e.to_string(),
-                    })?;
+                    };
+                    match pool.apply(&s.action) {
+                        Ok(_) => {}
+                        Err(V3Error::SqrtPriceLimit { .. }) => {
+                            if let Some(a) = adjusted_swap(&s.action, pool.sqrt_price_x96()) {
+                                pool.apply(&a).map_err(revert)?;
+                            }
+                            adjusted += 1;
+                        }
+                        Err(e) => return Err(revert(e)),
+                    }
                     steps_replayed += 1;
                     if matches!(s.action, Action::Swap { .. }) {
                         swaps += 1;
@@ -578,6 +641,7 @@ pub fn run(tape: &MarketTape, plan: &PositionPlan) -> Result<BacktestReport, Mar
         minutes_in_range: tir.in_range,
         time_in_range: tir.fraction(),
         swaps_replayed: swaps,
+        adjusted_swaps: adjusted,
         steps_replayed,
         start_price,
         end_price: pair.human_price_at(sp_end),
@@ -730,9 +794,14 @@ mod tests {
     }
 
     #[test]
-    fn same_inputs_same_report_bytes() {
-        let t = tape(MarketRegime::Mixed, 720, 99);
-        let (tl, tu) = around(&t, 0, 500);
+    fn same_seed_same_tape_and_report_bytes() {
+        let t1 = tape(MarketRegime::Mixed, 720, 99);
+        let t2 = tape(MarketRegime::Mixed, 720, 99);
+        assert_eq!(
+            serde_json::to_string(&t1).unwrap(),
+            serde_json::to_string(&t2).unwrap()
+        );
+        let (tl, tu) = around(&t1, 0, 500);
         let plan = PositionPlan {
             rebalance: Rebalance::Recenter {
                 after_minutes_out: 10,
@@ -740,10 +809,17 @@ mod tests {
             },
             ..PositionPlan::new(0, tl, tu, 2_500.0)
         };
-        let a = serde_json::to_string(&run(&t, &plan).unwrap()).unwrap();
-        let b = serde_json::to_string(&run(&t, &plan).unwrap()).unwrap();
+        let a = serde_json::to_string(&run(&t1, &plan).unwrap()).unwrap();
+        let b = serde_json::to_string(&run(&t2, &plan).unwrap()).unwrap();
         assert_eq!(a, b);
         assert!(!a.contains("elapsed"));
+        // the report reads back (serde_json's default float parsing may differ in the
+        // last digit, so floats are compared to 1e-12)
+        let back: BacktestReport = serde_json::from_str(&a).unwrap();
+        let orig = run(&t1, &plan).unwrap();
+        assert_eq!((back.fees0, back.fees1), (orig.fees0, orig.fees1));
+        assert_eq!(back.final_position, orig.final_position);
+        assert!((back.hodl_value_quote / orig.hodl_value_quote - 1.0).abs() < 1e-12);
     }
 
     #[test]
@@ -781,6 +857,110 @@ mod tests {
                 ..PositionPlan::new(0, -60, 60, 1.0)
             }),
             "rebalance.width_ticks"
+        );
+    }
+
+    #[test]
+    fn a_large_position_adapts_swaps_instead_of_reverting() {
+        use crate::market::builder::{target_swap_amount, TapeBuilder};
+        use crate::market::tape::{Pair, TapePool};
+        // bg liquidity, a sell that moves the price down, an arbitrage back up to a
+        // target between the two prices
+        let start = get_sqrt_ratio_at_tick(0).unwrap();
+        let pools = vec![TapePool {
+            fee: 3000,
+            tick_spacing: 60,
+            sqrt_price_x96: start,
+        }];
+        let mut b = TapeBuilder::new(Pair::weth_usdc(), pools).unwrap();
+        b.push(
+            0,
+            0,
+            Action::Mint {
+                owner: "bg_0".into(),
+                tick_lower: -6000,
+                tick_upper: 6000,
+                amount: 10u128.pow(20),
+            },
+        )
+        .unwrap();
+        b.push(
+            1,
+            0,
+            Action::Swap {
+                zero_for_one: true,
+                amount_specified: crate::v3::num::I256::try_from(10i128.pow(18)).unwrap(),
+                sqrt_price_limit_x96: price::min_sqrt_ratio() + U256::from(1u8),
+            },
+        )
+        .unwrap();
+        let low = b.pool(0).unwrap().sqrt_price_x96();
+        let target = low + (start - low) / U256::from(4u8);
+        b.push(
+            59,
+            0,
+            Action::Swap {
+                zero_for_one: false,
+                amount_specified: target_swap_amount(),
+                sqrt_price_limit_x96: target,
+            },
+        )
+        .unwrap();
+        let t = b.finish(vec![(0, 1.0)]);
+        let plan = PositionPlan {
+            capital: Capital::Amounts {
+                amount0: 10u128.pow(22),
+                amount1: 10u128.pow(22),
+            },
+            ..PositionPlan::new(0, -600, 600, 0.0)
+        };
+        let r = run(&t, &plan).unwrap();
+        assert_eq!(r.adjusted_swaps, 1, "{r:?}");
+        assert_eq!(r.swaps_replayed, 2);
+        // the adapted arbitrage still ends at its target
+        assert!((r.end_price / t.pair.human_price_at(target) - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn adjusted_swaps_keep_their_intent() {
+        let target = U256::from(1u128 << 96);
+        let arb = Action::Swap {
+            zero_for_one: true,
+            amount_specified: crate::market::builder::target_swap_amount(),
+            sqrt_price_limit_x96: target,
+        };
+        // the price is already below the target: trade up to it instead
+        let Some(Action::Swap {
+            zero_for_one,
+            sqrt_price_limit_x96,
+            ..
+        }) = adjusted_swap(&arb, target - U256::from(5u8))
+        else {
+            panic!()
+        };
+        assert!(!zero_for_one);
+        assert_eq!(sqrt_price_limit_x96, target);
+        assert_eq!(adjusted_swap(&arb, target), None);
+        let noise = Action::Swap {
+            zero_for_one: false,
+            amount_specified: crate::v3::num::I256::try_from(-1000i64).unwrap(),
+            sqrt_price_limit_x96: target,
+        };
+        let Some(Action::Swap {
+            amount_specified,
+            sqrt_price_limit_x96,
+            ..
+        }) = adjusted_swap(&noise, target + U256::from(1u8))
+        else {
+            panic!()
+        };
+        assert_eq!(
+            amount_specified,
+            crate::v3::num::I256::try_from(-1000i64).unwrap()
+        );
+        assert_eq!(
+            sqrt_price_limit_x96,
+            price::max_sqrt_ratio() - U256::from(1u8)
         );
     }
 }

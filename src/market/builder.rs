@@ -7,7 +7,20 @@ use super::error::MarketError;
 use super::tape::{MarketTape, Pair, Step, TapePool};
 use crate::v3::action::{Action, ActionOutput};
 use crate::v3::error::V3Error;
+use crate::v3::num::{I256, U256};
 use crate::v3::pool::Pool;
+
+/// `amount_specified` of a price-target swap: exact input so large that only the price
+/// limit stops it (2^127 - 1), used by arbitrage and close-to-price swaps.
+pub fn target_swap_amount() -> I256 {
+    I256::from_raw(U256::from(u128::MAX >> 1))
+}
+
+/// Whether a swap is a price-target swap (|amount| >= 2^120): its intent is "move the
+/// price to the limit", not "trade this amount".
+pub fn is_target_swap(amount_specified: I256) -> bool {
+    amount_specified >= I256::from_raw(U256::from(1u8) << 120)
+}
 
 /// A fresh engine pool for a tape pool, initialised at its price.
 pub fn new_pool(index: usize, p: &TapePool) -> Result<Pool, MarketError> {

@@ -19,7 +19,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::builder::TapeBuilder;
+use super::builder::{target_swap_amount, TapeBuilder};
 use super::error::MarketError;
 use super::event_log::PoolMeta;
 use super::fields::{self, At};
@@ -252,7 +252,7 @@ pub fn rebuild(
     let spacing = meta.tick_spacing.max(1);
     let half = BG_HALF_WIDTH_SPACINGS * spacing;
     let mut bg: Option<(i32, i32, u128)> = None;
-    let big = I256::from_raw(U256::from(u128::MAX >> 1));
+    let big = target_swap_amount();
     let min_limit = price::min_sqrt_ratio() + U256::from(1u8);
     let max_limit = price::max_sqrt_ratio() - U256::from(1u8);
     let mut reference = Vec::with_capacity(bars.len());

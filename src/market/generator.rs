@@ -16,7 +16,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::builder::TapeBuilder;
+use super::builder::{target_swap_amount, TapeBuilder};
 use super::error::MarketError;
 use super::price::{self, floor_to_spacing};
 use super::tape::{MarketTape, Pair, TapePool};
@@ -556,7 +556,7 @@ pub fn generate(spec: &MarketSpec, seed: u64) -> Result<MarketTape, MarketError>
 
     let mut nrng = stream(seed, "noise");
     let share_total: f64 = spec.tiers.iter().map(|t| t.flow_share).sum();
-    let big = I256::from_raw(U256::from(u128::MAX >> 1));
+    let big = target_swap_amount();
     let impact = spec.noise_max_impact_bps / 10_000.0;
     let mut offsets: Vec<(u64, usize)> = Vec::new();
     let mut refresh_tier = 0usize;

@@ -18,6 +18,9 @@ use super::generator::{generate, MarketRegime, MarketSpec};
 use super::tape::{MarketTape, Pair};
 use crate::v3::pool::tick_spacing_for_fee;
 
+/// Longest synthetic market the CLI generates (one year of minutes).
+pub const MAX_SYNTHETIC_MINUTES: u32 = 525_600;
+
 /// A parsed market source.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -140,8 +143,12 @@ impl MarketSource {
                 let minutes = num("minutes", 1440)?;
                 let minutes = u32::try_from(minutes)
                     .ok()
-                    .filter(|m| (1..=10_000_000).contains(m))
-                    .ok_or_else(|| bad(format!("minutes={minutes} must be in [1, 10000000]")))?;
+                    .filter(|m| (1..=MAX_SYNTHETIC_MINUTES).contains(m))
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "minutes={minutes} must be in [1, {MAX_SYNTHETIC_MINUTES}]"
+                        ))
+                    })?;
                 let regime = match opts.get("regime") {
                     None => MarketRegime::Mixed,
                     Some(r) => r.parse::<MarketRegime>().map_err(bad)?,

@@ -271,7 +271,7 @@ pub fn fees_owed(
 }
 
 /// Impermanent loss: the liquidity position's value against holding.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ImpermanentLoss {
     /// `lp_value - hodl_value` (negative = loss), in the unit of the inputs.
     pub absolute: f64,
@@ -297,7 +297,7 @@ pub fn in_range(tick: i32, tick_lower: i32, tick_upper: i32) -> bool {
 }
 
 /// Time in range, counted in samples (e.g. minutes).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TimeInRange {
     /// Samples where the position was in range.
     pub in_range: u64,
@@ -433,6 +433,15 @@ mod tests {
         assert_eq!(
             fee_growth_inside(-10, 10, 10, lo, hi, glob0, glob1),
             (U256::from(10u8), U256::from(1u8))
+        );
+        // boundaries: tick == lower is inside, tick == upper is above
+        assert_eq!(
+            fee_growth_inside(-10, 10, -10, lo, hi, glob0, glob1),
+            (U256::from(70u8), U256::from(47u8))
+        );
+        assert_eq!(
+            fee_growth_inside(-10, 10, 10, lo, hi, glob0, glob1),
+            fee_growth_inside(-10, 10, 11, lo, hi, glob0, glob1)
         );
         // wrapping: outside values larger than global wrap like the contract
         let w = fee_growth_inside(-10, 10, 0, g(200, 0), g(0, 0), glob0, glob1);
