@@ -500,11 +500,24 @@ impl Ledger {
 
     /// Compares the `run_index` and `runs` trees with the verified events.
     fn check_indexes(&self, report: &VerifyReport) -> Result<Option<String>, LedgerError> {
+        // Index keys sort by (length, run id, seq): a run's entries are contiguous, so
+        // counting allocates once per run, not per event.
         let mut counts: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+        let mut current: Option<(Vec<u8>, u64)> = None;
         for item in self.run_index.iter() {
             let (k, _) = item.map_err(|e| self.storage(e))?;
             let run = k.get(..k.len().saturating_sub(8)).unwrap_or_default();
-            *counts.entry(run.to_vec()).or_default() += 1;
+            match current.as_mut() {
+                Some((prefix, n)) if prefix.as_slice() == run => *n += 1,
+                _ => {
+                    if let Some((prefix, n)) = current.replace((run.to_vec(), 1)) {
+                        *counts.entry(prefix).or_default() += n;
+                    }
+                }
+            }
+        }
+        if let Some((prefix, n)) = current {
+            *counts.entry(prefix).or_default() += n;
         }
         let mut firsts: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
         for item in self.runs.iter() {
