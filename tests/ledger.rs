@@ -290,10 +290,16 @@ fn run_finished_root_is_checked() {
     append_notes(&l, "good", 0..4);
     append_notes(&l, "bad", 4..6);
     let root = l.run_root("good").unwrap_or_else(|e| panic!("{e}"));
-    let fin = RunFinished {
-        event_count: 4,
-        merkle_root: root,
-    };
+    let fin = l
+        .run_finished_payload("good")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        fin,
+        RunFinished {
+            event_count: 4,
+            merkle_root: root,
+        }
+    );
     let r = l.append(EventKind::RunFinished, "good", None, T0, &fin);
     assert!(r.is_ok());
     let report = l.verify().unwrap_or_else(|e| panic!("{e}"));

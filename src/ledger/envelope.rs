@@ -109,8 +109,16 @@ impl<'a> EventView<'a> {
         Ok(())
     }
 
-    /// The current-version encoding of this event (what `append` stores).
+    /// The current-version encoding of this event (what `append` stores). Only a
+    /// current-version view can be encoded: old events are never rewritten.
     pub fn encode(&self) -> Result<Vec<u8>, LedgerError> {
+        if self.schema != SCHEMA_VERSION {
+            return Err(LedgerError::UnsupportedSchema {
+                seq: self.seq,
+                version: self.schema,
+                supported: SCHEMA_VERSION,
+            });
+        }
         let disk = DiskV1 {
             schema: self.schema,
             seq: self.seq,
@@ -339,6 +347,13 @@ mod tests {
         v.hash = v.header().hash();
         let bytes = encode_v0(&v).unwrap_or_default();
         assert_eq!(&bytes[..2], &[0, 0]);
+        assert!(
+            matches!(
+                v.encode(),
+                Err(LedgerError::UnsupportedSchema { version: 0, .. })
+            ),
+            "history is not re-encoded in the new layout"
+        );
         let back = upcast(3, &bytes);
         assert!(matches!(back, Ok(b) if b == v));
         let owned = upcast(3, &bytes).and_then(|b| b.to_owned_event());

@@ -155,35 +155,80 @@ impl EventHeader<'_> {
     /// integers big-endian, strings as u32 big-endian length then UTF-8 bytes, the
     /// optional episode id as a 0x00 / 0x01 tag before it.
     pub fn hash(&self) -> Hash {
-        let mut h = blake3::Hasher::new();
-        h.update(EVENT_DOMAIN);
-        h.update(&self.schema.to_be_bytes());
-        h.update(&self.seq.to_be_bytes());
-        put_str(&mut h, self.kind);
-        h.update(&self.payload_len.to_be_bytes());
-        put_str(&mut h, self.run_id);
-        match self.episode_id {
-            None => {
-                h.update(&[0u8]);
-            }
-            Some(e) => {
-                h.update(&[1u8]);
-                put_str(&mut h, e);
+        // Typical headers are ~150 bytes: lay them out on the stack and hash in one
+        // call; stream the rare long ones. Both produce the same bytes.
+        let mut buf = [0u8; HEADER_STACK_BYTES];
+        let mut w = StackWriter {
+            buf: &mut buf,
+            len: 0,
+        };
+        self.write_to(&mut w);
+        match w.buf.get(..w.len) {
+            Some(bytes) if w.len <= HEADER_STACK_BYTES => blake3::hash(bytes).into(),
+            _ => {
+                let mut h = blake3::Hasher::new();
+                self.write_to(&mut h);
+                h.finalize().into()
             }
         }
-        put_str(&mut h, self.recorded_at);
-        h.update(&self.payload_hash.0);
-        h.update(&self.prev_hash.0);
-        h.finalize().into()
+    }
+
+    fn write_to(&self, out: &mut impl Sink) {
+        out.put(EVENT_DOMAIN);
+        out.put(&self.schema.to_be_bytes());
+        out.put(&self.seq.to_be_bytes());
+        put_str(out, self.kind);
+        out.put(&self.payload_len.to_be_bytes());
+        put_str(out, self.run_id);
+        match self.episode_id {
+            None => out.put(&[0u8]),
+            Some(e) => {
+                out.put(&[1u8]);
+                put_str(out, e);
+            }
+        }
+        put_str(out, self.recorded_at);
+        out.put(&self.payload_hash.0);
+        out.put(&self.prev_hash.0);
+    }
+}
+
+const HEADER_STACK_BYTES: usize = 512;
+
+/// Where header bytes go: a blake3 hasher or a stack buffer.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for blake3::Hasher {
+    fn put(&mut self, bytes: &[u8]) {
+        self.update(bytes);
+    }
+}
+
+/// Writes into a fixed buffer; once it overflows, `len` exceeds the buffer and the
+/// caller streams instead.
+struct StackWriter<'a> {
+    buf: &'a mut [u8; HEADER_STACK_BYTES],
+    len: usize,
+}
+
+impl Sink for StackWriter<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        let end = self.len.saturating_add(bytes.len());
+        if let Some(dst) = self.buf.get_mut(self.len..end) {
+            dst.copy_from_slice(bytes);
+        }
+        self.len = end;
     }
 }
 
 /// Strings are capped at [`MAX_FIELD_LEN`] bytes before they reach the header, so the
 /// u32 length cannot truncate; the cast saturates to be safe anyway.
-fn put_str(h: &mut blake3::Hasher, s: &str) {
+fn put_str(out: &mut impl Sink, s: &str) {
     let len = u32::try_from(s.len()).unwrap_or(u32::MAX);
-    h.update(&len.to_be_bytes());
-    h.update(s.as_bytes());
+    out.put(&len.to_be_bytes());
+    out.put(s.as_bytes());
 }
 
 /// Longest run id, episode id, kind or recorded_at string accepted, in bytes.
@@ -295,6 +340,33 @@ mod tests {
         ];
         for v in variants {
             assert_ne!(v.hash(), base.hash(), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn long_headers_hash_the_same_bytes_when_streamed() {
+        let ph = payload_hash(b"x");
+        let prev = Hash::ZERO;
+        let long = "r".repeat(MAX_FIELD_LEN);
+        for run_id in ["short", long.as_str()] {
+            let hdr = EventHeader {
+                run_id,
+                ..header(&ph, &prev, Some("ep"))
+            };
+            let mut bytes = Vec::new();
+            hdr.write_to(&mut bytes);
+            assert_eq!(
+                hdr.hash(),
+                Hash::from(blake3::hash(&bytes)),
+                "{}",
+                run_id.len()
+            );
+        }
+    }
+
+    impl Sink for Vec<u8> {
+        fn put(&mut self, bytes: &[u8]) {
+            self.extend_from_slice(bytes);
         }
     }
 

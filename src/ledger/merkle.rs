@@ -19,19 +19,21 @@ pub enum MerkleError {
 
 /// `H(0x00 ‖ x)`.
 pub fn leaf_hash(event_hash: &Hash) -> Hash {
-    let mut h = blake3::Hasher::new();
-    h.update(&[0x00]);
-    h.update(&event_hash.0);
-    h.finalize().into()
+    let mut buf = [0u8; 33];
+    let (_, rest) = buf.split_at_mut(1);
+    rest.copy_from_slice(&event_hash.0);
+    blake3::hash(&buf).into()
 }
 
 /// `H(0x01 ‖ left ‖ right)`.
 pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
-    let mut h = blake3::Hasher::new();
-    h.update(&[0x01]);
-    h.update(&left.0);
-    h.update(&right.0);
-    h.finalize().into()
+    let mut buf = [0u8; 65];
+    let (tag, rest) = buf.split_at_mut(1);
+    tag.copy_from_slice(&[0x01]);
+    let (l, r) = rest.split_at_mut(32);
+    l.copy_from_slice(&left.0);
+    r.copy_from_slice(&right.0);
+    blake3::hash(&buf).into()
 }
 
 /// The root of the empty tree: `H("")`.

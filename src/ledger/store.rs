@@ -22,6 +22,7 @@ use sled::Transactional;
 use super::canonical::{canonical_json, check_canonical};
 use super::envelope::{upcast, EventRecord, EventView, StoredEvent, SCHEMA_VERSION};
 use super::error::LedgerError;
+use super::events::RunFinished;
 use super::hash::{payload_hash, Hash, MAX_FIELD_LEN};
 use super::kind::EventKind;
 use super::merkle::{inclusion_proof, MerkleAccumulator};
@@ -447,6 +448,17 @@ impl Ledger {
         Ok(leaves)
     }
 
+    /// The `run.finished` payload for `run_id` as of now: the count and root of its
+    /// events so far. Append it (or a struct that flattens it) as the run's last event.
+    pub fn run_finished_payload(&self, run_id: &str) -> Result<RunFinished, LedgerError> {
+        let mut acc = MerkleAccumulator::new();
+        self.run_leaves(run_id)?.iter().for_each(|h| acc.push(h));
+        Ok(RunFinished {
+            event_count: acc.len(),
+            merkle_root: acc.root(),
+        })
+    }
+
     /// RFC 6962 root over all the run's event hashes.
     pub fn run_root(&self, run_id: &str) -> Result<Hash, LedgerError> {
         let mut acc = MerkleAccumulator::new();
@@ -500,11 +512,24 @@ impl Ledger {
 
     /// Compares the `run_index` and `runs` trees with the verified events.
     fn check_indexes(&self, report: &VerifyReport) -> Result<Option<String>, LedgerError> {
+        // Index keys sort by (length, run id, seq): a run's entries are contiguous, so
+        // counting allocates once per run, not per event.
         let mut counts: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+        let mut current: Option<(Vec<u8>, u64)> = None;
         for item in self.run_index.iter() {
             let (k, _) = item.map_err(|e| self.storage(e))?;
             let run = k.get(..k.len().saturating_sub(8)).unwrap_or_default();
-            *counts.entry(run.to_vec()).or_default() += 1;
+            match current.as_mut() {
+                Some((prefix, n)) if prefix.as_slice() == run => *n += 1,
+                _ => {
+                    if let Some((prefix, n)) = current.replace((run.to_vec(), 1)) {
+                        *counts.entry(prefix).or_default() += n;
+                    }
+                }
+            }
+        }
+        if let Some((prefix, n)) = current {
+            *counts.entry(prefix).or_default() += n;
         }
         let mut firsts: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
         for item in self.runs.iter() {
@@ -647,4 +672,42 @@ fn check_recorded_at(v: &str) -> Result<(), LedgerError> {
         value: v.chars().take(80).collect(),
         reason: "must be an RFC 3339 timestamp",
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ledger_can_be_shared_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Ledger>();
+    }
+
+    #[test]
+    fn index_keys_do_not_collide_across_run_ids() {
+        assert_ne!(
+            run_index_key("ab", 1),
+            run_index_key("a", 0x6200_0000_0000_0001)
+        );
+        assert!(run_index_key("run", 5).starts_with(&run_index_prefix("run")));
+        assert!(!run_index_key("run-1", 5).starts_with(&run_index_prefix("run")));
+    }
+
+    #[test]
+    fn lock_errors_map_to_in_use() {
+        let dir = Path::new("/tmp/x");
+        let lock = sled::Error::Io(std::io::Error::other(
+            "could not acquire lock on \"/tmp/x/db\": Os { code: 11 }",
+        ));
+        assert!(matches!(
+            map_open_error(dir, lock),
+            LedgerError::InUse { .. }
+        ));
+        let other = sled::Error::Io(std::io::Error::other("disk on fire"));
+        assert!(matches!(
+            map_open_error(dir, other),
+            LedgerError::Storage { .. }
+        ));
+    }
 }
