@@ -438,9 +438,13 @@ fn daemon_and_parallel_snapshots_share_the_cache_safely() {
         .map(|i| i.key)
         .collect();
     let start = Instant::now();
+    // readers stop once every reader has seen all 25 entries and some entry rewritten
+    // by the daemon (bounded at 60 s on a loaded machine)
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let readers: Vec<_> = (0..4)
         .map(|_| {
             let (data, reg, keys) = (data.clone(), Arc::clone(&reg), keys.clone());
+            let done = Arc::clone(&done);
             std::thread::spawn(move || {
                 let store = CacheStore::open(&data);
                 let mi = MarketIntelligence::new(&data, reg);
@@ -452,7 +456,18 @@ fn daemon_and_parallel_snapshots_share_the_cache_safely() {
                 let mut present: BTreeSet<String> = BTreeSet::new();
                 let mut versions: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
                 let mut snapshots = 0;
-                while start.elapsed() < Duration::from_secs(5) && snapshots < 5_000 {
+                let mut finished = false;
+                while start.elapsed() < Duration::from_secs(60)
+                    && done.load(std::sync::atomic::Ordering::SeqCst) < 4
+                {
+                    if !finished
+                        && snapshots >= 50
+                        && present.len() == keys.len()
+                        && versions.values().any(|v| v.len() >= 2)
+                    {
+                        finished = true;
+                        done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
                     let present_before = present.clone();
                     let snap = mi.snapshot(&inputs, chrono::Utc::now());
                     snapshots += 1;

@@ -170,9 +170,9 @@ impl Registry {
                 field: field.to_string(),
                 problem,
             };
-            let spec: QuerySpec = serde_json::from_value(raw).map_err(|e| {
+            let spec: QuerySpec = serde_json::from_value(raw.clone()).map_err(|e| {
                 let msg = e.to_string();
-                err(field_of_serde_message(&msg).as_deref().unwrap_or("?"), msg)
+                err(&locate_bad_field(&raw, &msg), msg)
             })?;
             validate_spec(&spec).map_err(|(field, problem)| err(field, problem))?;
             if !names.insert(spec.name.clone()) {
@@ -262,11 +262,34 @@ fn instantiate(spec: &Arc<QuerySpec>, pool: Option<&PoolAddress>) -> QueryInstan
     }
 }
 
-/// Extracts the field name from serde's "missing field `x`" / "unknown field `x`" text.
-fn field_of_serde_message(msg: &str) -> Option<String> {
-    let start = msg.find('`')? + 1;
-    let len = msg.get(start..)?.find('`')?;
-    msg.get(start..start + len).map(str::to_string)
+/// Names the field a serde error is about: the first field whose value does not have
+/// its type, an unknown field, or the field named in "missing field `x`".
+fn locate_bad_field(raw: &serde_json::Value, msg: &str) -> String {
+    use serde_json::from_value as fv;
+    if let Some(obj) = raw.as_object() {
+        for (field, v) in obj {
+            let v = v.clone();
+            let ok = match field.as_str() {
+                "name" | "key" | "description" => fv::<String>(v).is_ok(),
+                "query_id" | "ttl_s" | "max_age_s" => fv::<u64>(v).is_ok(),
+                "scope" => fv::<Scope>(v).is_ok(),
+                "priority" => fv::<Priority>(v).is_ok(),
+                "window" => fv::<Option<String>>(v).is_ok(),
+                "params" => fv::<BTreeMap<String, String>>(v).is_ok(),
+                "columns" => fv::<Vec<String>>(v).is_ok(),
+                _ => false,
+            };
+            if !ok {
+                return field.clone();
+            }
+        }
+    } else {
+        return "<entry>".to_string();
+    }
+    msg.strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or("?")
+        .to_string()
 }
 
 /// The `{…}` placeholders used in a template, or the offending text.
@@ -433,7 +456,11 @@ mod tests {
         let e = entry("").replace(r#""query_id":1"#, r#""query_id":0"#);
         assert_eq!(entry_error(&e), ("gas_regime".into(), "query_id".into()));
         let e = entry("").replace(r#""P0""#, r#""P7""#);
-        assert_eq!(entry_error(&e).0, "gas_regime");
+        assert_eq!(entry_error(&e), ("gas_regime".into(), "priority".into()));
+        let e = entry("").replace(r#""ttl_s":10"#, r#""ttl_s":"ten""#);
+        assert_eq!(entry_error(&e), ("gas_regime".into(), "ttl_s".into()));
+        let e = entry("").replace(r#""global""#, r#""galaxy""#);
+        assert_eq!(entry_error(&e), ("gas_regime".into(), "scope".into()));
         let e = entry(r#","bogus":1"#);
         assert_eq!(entry_error(&e), ("gas_regime".into(), "bogus".into()));
         let e = entry("").replace(r#""priority":"P0","#, "");

@@ -49,7 +49,7 @@ fn ser_asof<S: Serializer>(v: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::
 }
 
 /// Everything one snapshot saw.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IntelSnapshot {
     /// The `now` the snapshot was taken at.
     #[serde(serialize_with = "ser_now")]
@@ -292,6 +292,10 @@ mod tests {
         put(&CacheStore::open(d.path()), "gas_regime", t(0));
         let c = mi.snapshot(&inputs(), t(0));
         assert_ne!(a.content_hash(), c.content_hash());
+        let back: IntelSnapshot =
+            serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+        assert_eq!(back, c);
+        assert_eq!(back.content_hash(), c.content_hash());
     }
 
     #[test]
