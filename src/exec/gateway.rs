@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::gate::RealModeGate;
-use super::rpc::redact_url;
+use super::rpc::{error_chain, redact_url};
 
 /// Environment variable with Gateway's base URL.
 pub const GATEWAY_URL_ENV: &str = "GATEWAY_URL";
@@ -497,7 +497,7 @@ impl GatewayClient {
             } else {
                 GatewayError::Transport {
                     route: route.to_string(),
-                    detail: e.without_url().to_string(),
+                    detail: error_chain(&e.without_url()),
                 }
             }
         };
@@ -614,11 +614,7 @@ impl GatewayClient {
         m
     }
 
-    fn position_params(
-        &self,
-        p: &PositionParams,
-        with_wallet: bool,
-    ) -> Result<Value, GatewayError> {
+    fn position_params(&self, p: &PositionParams, with_wallet: bool) -> Value {
         let mut fields = match serde_json::to_value(p) {
             Ok(Value::Object(m)) => m,
             _ => Map::new(),
@@ -626,7 +622,7 @@ impl GatewayClient {
         if with_wallet {
             fields.extend(self.wallet_fields());
         }
-        Ok(self.params(Value::Object(fields)))
+        self.params(Value::Object(fields))
     }
 
     /// `GET /` — healthy iff `{"status":"ok"}`.
@@ -658,7 +654,7 @@ impl GatewayClient {
 
     /// `GET …/quote-position`.
     pub async fn quote_position(&self, p: &PositionParams) -> Result<PositionQuote, GatewayError> {
-        let params = self.position_params(p, false)?;
+        let params = self.position_params(p, false);
         self.call(
             Method::Get,
             &format!("{CLMM_PREFIX}/quote-position"),
@@ -672,7 +668,7 @@ impl GatewayClient {
         &self,
         p: &PositionParams,
     ) -> Result<TxAnswer<OpenedPosition>, GatewayError> {
-        let params = self.position_params(p, true)?;
+        let params = self.position_params(p, true);
         self.transaction(&format!("{CLMM_PREFIX}/open-position"), &params)
             .await
     }
