@@ -16,6 +16,7 @@ use tracka::exec::real::{
 use crate::real_standin::{self as standin, Fault, StandIn};
 
 const CLMM: &str = "/connectors/uniswap/clmm";
+const WALLET: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
 /// A clock that jumps forward instead of sleeping.
 #[derive(Debug, Default)]
@@ -87,6 +88,7 @@ fn real_config(ack: Option<&str>) -> RealConfig {
 fn executor(url: &str, config: RealConfig) -> RealExecutor<JumpClock> {
     let gate = RealModeGate::open(ExecMode::Real).unwrap();
     let mut g = GatewayConfig::new(url, "mainnet");
+    g.wallet_address = Some(WALLET.to_string());
     g.timeout = Duration::from_millis(400);
     g.read_retries = 1;
     g.backoff = Duration::from_millis(5);
@@ -172,6 +174,18 @@ async fn real_episode_opens_holds_collects_and_closes() {
     );
     assert_eq!(open.params["baseTokenAmount"].as_f64(), Some(100.0));
     assert_eq!(open.params["network"].as_str(), Some("mainnet"));
+    // the records hold exactly what was sent (POST bodies compared as JSON)
+    for step in ["open_position", "collect_fees", "close_position"] {
+        let record = out.records.iter().find(|r| r.step == step).unwrap();
+        let sent = s
+            .requests()
+            .into_iter()
+            .find(|r| r.route == record.route)
+            .unwrap();
+        let sent = serde_json::to_value(&sent.params).unwrap();
+        assert_eq!(record.request, sent, "{step}");
+        assert_eq!(record.request["walletAddress"], WALLET, "{step}");
+    }
     // records serialize and carry no secrets
     let json = serde_json::to_string(&out).unwrap();
     assert!(

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::gate::RealModeGate;
-use super::rpc::redact_url;
+use super::rpc::{error_chain, redact_url};
 
 /// Environment variable with Gateway's base URL.
 pub const GATEWAY_URL_ENV: &str = "GATEWAY_URL";
@@ -497,7 +497,7 @@ impl GatewayClient {
             } else {
                 GatewayError::Transport {
                     route: route.to_string(),
-                    detail: e.without_url().to_string(),
+                    detail: error_chain(&e.without_url()),
                 }
             }
         };
@@ -606,6 +606,18 @@ impl GatewayClient {
         }
     }
 
+    /// The exact parameters sent for a call on one position: position-info
+    /// (`with_wallet` false), collect-fees and close-position (`with_wallet` true).
+    pub fn position_id_params(&self, position_id: &str, with_wallet: bool) -> Value {
+        let mut fields = if with_wallet {
+            self.wallet_fields()
+        } else {
+            Map::new()
+        };
+        fields.insert("positionAddress".to_string(), json!(position_id));
+        self.params(Value::Object(fields))
+    }
+
     fn wallet_fields(&self) -> Map<String, Value> {
         let mut m = Map::new();
         if let Some(w) = &self.config.wallet_address {
@@ -614,11 +626,10 @@ impl GatewayClient {
         m
     }
 
-    fn position_params(
-        &self,
-        p: &PositionParams,
-        with_wallet: bool,
-    ) -> Result<Value, GatewayError> {
+    /// The exact parameters sent for quote-position (`with_wallet` false) or
+    /// open-position (`with_wallet` true): `network`, the position fields, and
+    /// `walletAddress` when configured.
+    pub fn position_params(&self, p: &PositionParams, with_wallet: bool) -> Value {
         let mut fields = match serde_json::to_value(p) {
             Ok(Value::Object(m)) => m,
             _ => Map::new(),
@@ -626,7 +637,7 @@ impl GatewayClient {
         if with_wallet {
             fields.extend(self.wallet_fields());
         }
-        Ok(self.params(Value::Object(fields)))
+        self.params(Value::Object(fields))
     }
 
     /// `GET /` — healthy iff `{"status":"ok"}`.
@@ -658,7 +669,7 @@ impl GatewayClient {
 
     /// `GET …/quote-position`.
     pub async fn quote_position(&self, p: &PositionParams) -> Result<PositionQuote, GatewayError> {
-        let params = self.position_params(p, false)?;
+        let params = self.position_params(p, false);
         self.call(
             Method::Get,
             &format!("{CLMM_PREFIX}/quote-position"),
@@ -672,14 +683,14 @@ impl GatewayClient {
         &self,
         p: &PositionParams,
     ) -> Result<TxAnswer<OpenedPosition>, GatewayError> {
-        let params = self.position_params(p, true)?;
+        let params = self.position_params(p, true);
         self.transaction(&format!("{CLMM_PREFIX}/open-position"), &params)
             .await
     }
 
     /// `GET …/position-info`.
     pub async fn position_info(&self, position_id: &str) -> Result<PositionInfo, GatewayError> {
-        let params = self.params(json!({"positionAddress": position_id}));
+        let params = self.position_id_params(position_id, false);
         self.call(
             Method::Get,
             &format!("{CLMM_PREFIX}/position-info"),
@@ -704,9 +715,7 @@ impl GatewayClient {
         &self,
         position_id: &str,
     ) -> Result<TxAnswer<CollectedFees>, GatewayError> {
-        let mut fields = self.wallet_fields();
-        fields.insert("positionAddress".to_string(), json!(position_id));
-        let params = self.params(Value::Object(fields));
+        let params = self.position_id_params(position_id, true);
         self.transaction(&format!("{CLMM_PREFIX}/collect-fees"), &params)
             .await
     }
@@ -716,9 +725,7 @@ impl GatewayClient {
         &self,
         position_id: &str,
     ) -> Result<TxAnswer<ClosedPosition>, GatewayError> {
-        let mut fields = self.wallet_fields();
-        fields.insert("positionAddress".to_string(), json!(position_id));
-        let params = self.params(Value::Object(fields));
+        let params = self.position_id_params(position_id, true);
         self.transaction(&format!("{CLMM_PREFIX}/close-position"), &params)
             .await
     }

@@ -456,11 +456,10 @@ impl<S: Sleeper> RealExecutor<S> {
             operator_alert: None,
             records: rec.records,
         };
-        let net = || json!({"network": self.gateway.network()});
 
         // health: unhealthy fails the episode; there is no fallback to mock
         let health = self.gateway.health().await;
-        rec.push("health", "GET", "/", net(), &health, None);
+        rec.push("health", "GET", "/", json!({}), &health, None);
         if let Err(e) = health {
             return fail(rec, RealError::GatewayUnhealthy(Box::new(e)));
         }
@@ -511,9 +510,6 @@ impl<S: Sleeper> RealExecutor<S> {
             quote_token_amount: quote_amount,
             slippage_pct: proposal.slippage_pct,
         };
-        let request = self
-            .gateway
-            .params(serde_json::to_value(&params).unwrap_or(Value::Null));
 
         let route = format!("{CLMM_PREFIX}/quote-position");
         let quote = self.gateway.quote_position(&params).await;
@@ -521,7 +517,7 @@ impl<S: Sleeper> RealExecutor<S> {
             "quote_position",
             "GET",
             &route,
-            request.clone(),
+            self.gateway.position_params(&params, false),
             &quote,
             None,
         );
@@ -543,7 +539,14 @@ impl<S: Sleeper> RealExecutor<S> {
         let route = format!("{CLMM_PREFIX}/open-position");
         let opened = self.gateway.open_position(&params).await;
         let sig = opened.as_ref().ok().map(|a| a.signature.clone());
-        rec.push("open_position", "POST", &route, request, &opened, sig);
+        rec.push(
+            "open_position",
+            "POST",
+            &route,
+            self.gateway.position_params(&params, true),
+            &opened,
+            sig,
+        );
         let opened = match opened {
             Ok(a) => a,
             Err(GatewayError::TxPending { route, signature }) => {
@@ -598,7 +601,7 @@ impl<S: Sleeper> RealExecutor<S> {
             "close_position",
             "POST",
             &route,
-            self.gateway.params(json!({"positionAddress": position_id})),
+            self.gateway.position_id_params(&position_id, true),
             &closed,
             sig,
         );
@@ -659,7 +662,7 @@ impl<S: Sleeper> RealExecutor<S> {
                 "position_info",
                 "GET",
                 &route,
-                self.gateway.params(json!({"positionAddress": position_id})),
+                self.gateway.position_id_params(position_id, false),
                 &info,
                 None,
             );
@@ -671,7 +674,7 @@ impl<S: Sleeper> RealExecutor<S> {
             "collect_fees",
             "POST",
             &route,
-            self.gateway.params(json!({"positionAddress": position_id})),
+            self.gateway.position_id_params(position_id, true),
             &collected,
             sig,
         );

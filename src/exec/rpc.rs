@@ -179,7 +179,7 @@ impl RpcClient {
                     endpoint: self.endpoint.clone(),
                     method: method.to_string(),
                     // without_url: the URL may hold an API key
-                    detail: e.without_url().to_string(),
+                    detail: error_chain(&e.without_url()),
                 }
             }
         };
@@ -239,6 +239,21 @@ impl RpcClient {
         self.request("eth_call", json!([{"to": to, "data": data}, "latest"]))
             .await
     }
+}
+
+/// An error and its sources, `: `-separated (reqwest's own message is terse).
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
 }
 
 /// Parses a JSON-RPC hex quantity (`0x1`, `0x7a69`).
