@@ -201,7 +201,7 @@ mod tests {
                 liquidity: 1.0,
             }],
         };
-        from_history(&h, 60 * 119, None)
+        from_history(&h, 60 * 120, None)
     }
 
     /// Trains the exploring learner on a toy market where `reward(ctx, action)` is the
