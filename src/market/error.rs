@@ -53,6 +53,18 @@ pub enum MarketError {
         ts: u64,
         previous: u64,
     },
+    /// The engine rejected a recorded action: the input is inconsistent with a full
+    /// replay of the pool (e.g. events are missing).
+    #[error("{path}:{line}: {op} cannot be replayed: {reason}")]
+    Rejected {
+        path: PathBuf,
+        line: usize,
+        op: String,
+        reason: String,
+    },
+    /// An expected input file is not there.
+    #[error("{dir}: no file matching {pattern:?}")]
+    MissingFile { dir: PathBuf, pattern: String },
     /// A market source string (CLI `--market`) could not be parsed.
     #[error("bad market source {source_text:?}: {reason}")]
     BadSource { source_text: String, reason: String },

@@ -5,20 +5,16 @@
 
 use crate::v3::U256;
 
-/// `TickMath.MIN_TICK`.
-pub const MIN_TICK: i32 = -887_272;
-/// `TickMath.MAX_TICK`.
-pub const MAX_TICK: i32 = 887_272;
+pub use crate::v3::tick_math::{MAX_TICK, MIN_TICK};
 
 /// `TickMath.MIN_SQRT_RATIO` (the sqrt price at MIN_TICK).
 pub fn min_sqrt_ratio() -> U256 {
-    U256::from(4_295_128_739u64)
+    crate::v3::tick_math::MIN_SQRT_RATIO
 }
 
 /// `TickMath.MAX_SQRT_RATIO` (the sqrt price at MAX_TICK).
 pub fn max_sqrt_ratio() -> U256 {
-    // 1461446703485210103287273052203988822378723970342
-    U256::from_limbs([0x5d951d5263988d26, 0xefd1fc6a50648849, 0xfffd8963, 0])
+    crate::v3::tick_math::MAX_SQRT_RATIO
 }
 
 const Q96: f64 = 79_228_162_514_264_337_593_543_950_336.0; // 2^96
