@@ -2,4 +2,5 @@
 
 mod util;
 
+mod agent_evaluate;
 mod cli_basics;

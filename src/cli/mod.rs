@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod backtest;
+pub mod evaluate;
 
 /// Exit codes used by the binary.
 pub mod exit {
@@ -30,6 +31,9 @@ pub enum Command {
     Version,
     /// Backtest one liquidity position on a market tape (synthetic or recorded).
     Backtest(backtest::BacktestArgs),
+    /// Train the learner on generated markets and compare it with the baselines on
+    /// held-out markets (mean reward, 95% intervals, paired differences, learning curve).
+    Evaluate(evaluate::EvaluateArgs),
 }
 
 /// Runs the parsed command and returns the process exit code.
@@ -40,5 +44,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(exit::OK)
         }
         Command::Backtest(args) => backtest::run(&args),
+        Command::Evaluate(args) => evaluate::run(&args),
     }
 }
