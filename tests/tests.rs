@@ -7,6 +7,7 @@ mod support;
 mod chain_node;
 mod chain_validator;
 mod backtest;
+mod agent_evaluate;
 mod cli_basics;
 mod intel_cli;
 mod intel_dune;

@@ -134,7 +134,7 @@ pub struct Context {
     pub open_ts: u64,
     /// Reference minutes of history used (at most [`MAX_WARMUP_MINUTES`]).
     pub warmup_minutes: usize,
-    /// Last reference price at or before the open, if any.
+    /// Last reference price before the open, if any.
     pub price_at_open: Option<f64>,
     /// Realized daily volatility of the warm-up window (std of minute log returns × √1440).
     pub vol_daily: f64,
@@ -172,11 +172,12 @@ fn finite_or(x: f64, fallback: f64) -> f64 {
     }
 }
 
-/// Builds the context from the history strictly before `open_ts` (reference minutes with
-/// `ts <= open_ts` — a minute's price is known at its start — and pool activity the
-/// caller summed over steps with `ts < open_ts`).
+/// Builds the context from the history strictly before `open_ts`: reference minutes with
+/// `ts < open_ts` (a minute's reference is the price its arbitrage swaps move the pools
+/// to, so the open minute's own reference is not yet known) and pool activity the caller
+/// summed over steps with `ts < open_ts`.
 pub fn from_history(history: &History<'_>, open_ts: u64, intel: Option<&IntelFeatures>) -> Context {
-    let upto = history.reference.partition_point(|r| r.0 <= open_ts);
+    let upto = history.reference.partition_point(|r| r.0 < open_ts);
     let window_start = upto.saturating_sub(MAX_WARMUP_MINUTES);
     let window = history.reference.get(window_start..upto).unwrap_or(&[]);
     let prices: Vec<f64> = window
@@ -289,7 +290,7 @@ mod tests {
         let open = 60 * 120;
         let a = from_history(&h, open, None);
         // change everything after the open: the context must not move
-        for p in prices.iter_mut().skip(121) {
+        for p in prices.iter_mut().skip(120) {
             *p *= 3.0;
         }
         let reference2 = history(&prices);
@@ -299,7 +300,7 @@ mod tests {
         };
         let b = from_history(&h2, open, None);
         assert_eq!(a, b);
-        assert_eq!(a.warmup_minutes, 121);
+        assert_eq!(a.warmup_minutes, 120);
     }
 
     #[test]
@@ -349,7 +350,7 @@ mod tests {
                 },
             ],
         };
-        let c = from_history(&h, 60 * 299, None);
+        let c = from_history(&h, 60 * 300, None);
         assert!(c.trend_z > 1.0, "{}", c.trend_z);
         assert!(c.trend_log_return > 0.2);
         // slot 0 is the lowest fee (pool index 1)

@@ -14,6 +14,7 @@
 pub mod action;
 pub mod context;
 pub mod error;
+pub mod evaluation;
 pub mod gate;
 pub mod learner;
 pub mod linalg;

@@ -9,6 +9,22 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::market::BacktestReport;
+
+/// Reward of a backtest in basis points of `capital`: `(final value − HODL value) /
+/// capital × 10 000`. The backtest's final value is the wallet after closing (position
+/// value + every fee collected, net of rebalance swap costs) minus all gas, and its HODL
+/// value is the wallet right after the opening split held to the close — so this is LP
+/// value + fees − gas − swap costs − HODL (the opening split's cost is in both legs and
+/// cancels). NaN when `capital` is not positive or a value is not finite (the gate turns
+/// that into a skipped update).
+pub fn reward_bps(report: &BacktestReport, capital: f64) -> f64 {
+    if capital.is_nan() || capital <= 0.0 {
+        return f64::NAN;
+    }
+    (report.final_value_quote - report.hodl_value_quote) / capital * 10_000.0
+}
+
 /// The amounts (quote units) the reward is made of.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RewardParts {

@@ -1,6 +1,6 @@
 //! Reading a market tape up to the open time: the history the context is built from and
-//! the pools a position can be placed in. Nothing at or after the open is read, except
-//! the reference price of the minute that contains the open (known at its start).
+//! the pools a position can be placed in. Nothing at or after the open is read: the
+//! reference minutes and steps used all have `ts < open_ts`.
 
 use crate::market::price::{f64_from_u256, raw_from_sqrt_price_x96};
 use crate::market::MarketTape;
@@ -65,9 +65,9 @@ pub fn build(tape: &MarketTape, open_ts: u64, intel: Option<&IntelFeatures>) -> 
     from_history(&history, open_ts, intel)
 }
 
-/// The pair's pools at `open_ts`, each at the tick of the reference price of the open's
-/// minute (the generator arbitrages every pool to the reference; without a reference the
-/// pool's initial price is used), with the episode's capital limits.
+/// The pair's pools at `open_ts`, each at the tick of the last reference price before the
+/// open (the generator arbitrages every pool to the reference each minute; without one
+/// the pool's initial price is used), with the episode's capital limits.
 pub fn pools_at_open(
     tape: &MarketTape,
     open_ts: u64,
@@ -77,7 +77,7 @@ pub fn pools_at_open(
     let reference_raw = tape
         .reference
         .iter()
-        .take_while(|r| r.0 <= open_ts)
+        .take_while(|r| r.0 < open_ts)
         .last()
         .map(|r| tape.pair.raw_price(r.1));
     let mut pools = Vec::with_capacity(tape.pools.len());
@@ -191,11 +191,12 @@ mod tests {
     #[test]
     fn pools_at_open_use_the_reference_tick() {
         let t = tape();
-        let v = pools_at_open(&t, 60, 1000.0, 0.25).unwrap();
+        let v = pools_at_open(&t, 120, 1000.0, 0.25).unwrap();
         let expect = tick_at_raw_price(t.pair.raw_price(3000.0)).unwrap();
         assert!(v.pools.iter().all(|p| p.tick == expect));
         assert!((-197_000..-196_000).contains(&expect), "{expect}");
-        let v = pools_at_open(&t, 120, 1000.0, 0.25).unwrap();
+        // the open minute's own reference (3100 at ts 120) is not used
+        let v = pools_at_open(&t, 121, 1000.0, 0.25).unwrap();
         assert!(v.pools[0].tick > expect);
         assert!(pools_at_open(&t, 60, 0.0, 0.25).is_err());
     }

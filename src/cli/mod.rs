@@ -10,6 +10,7 @@ pub mod scheduler;
 pub mod trigger;
 pub mod validate_pool;
 pub mod sim;
+pub mod evaluate;
 
 /// Exit codes used by the binary.
 pub mod exit {
@@ -48,6 +49,9 @@ pub enum Command {
     Backtest(backtest::BacktestArgs),
     /// Replay a pool tape through the exact Uniswap V3 engine and print every result.
     Sim(sim::SimArgs),
+    /// Train the learner on generated markets and compare it with the baselines on
+    /// held-out markets (mean reward, 95% intervals, paired differences, learning curve).
+    Evaluate(evaluate::EvaluateArgs),
 }
 
 /// Runs the parsed command and returns the process exit code.
@@ -64,5 +68,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Backtest(args) => backtest::run(&args),
         Command::Campaign(args) => campaign::run(*args),
         Command::Sim(args) => sim::run(&args),
+        Command::Evaluate(args) => evaluate::run(&args),
     }
 }
