@@ -4,11 +4,12 @@ mod util;
 
 mod support;
 
+mod agent_evaluate;
+mod backtest;
 mod chain_node;
 mod chain_validator;
-mod backtest;
-mod agent_evaluate;
 mod cli_basics;
+mod differential;
 mod intel_cli;
 mod intel_dune;
 mod intel_scheduler;
@@ -17,6 +18,5 @@ mod ledger;
 mod real_executor;
 mod real_gateway;
 mod real_standin;
-mod differential;
 mod revm_harness;
 mod sim;

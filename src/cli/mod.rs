@@ -5,12 +5,12 @@ use clap::{Parser, Subcommand};
 
 pub mod backtest;
 pub mod campaign;
+pub mod evaluate;
 pub mod intel;
 pub mod scheduler;
+pub mod sim;
 pub mod trigger;
 pub mod validate_pool;
-pub mod sim;
-pub mod evaluate;
 
 /// Exit codes used by the binary.
 pub mod exit {
