@@ -6,6 +6,7 @@ mod support;
 
 mod agent_evaluate;
 mod backtest;
+mod campaign;
 mod chain_node;
 mod chain_validator;
 mod cli_basics;
