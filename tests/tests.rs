@@ -10,6 +10,7 @@ mod campaign;
 mod chain_node;
 mod chain_validator;
 mod cli_basics;
+mod crash;
 mod differential;
 mod intel_cli;
 mod intel_dune;

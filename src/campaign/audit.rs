@@ -90,25 +90,26 @@ fn audit_run(ledger: &Ledger, data_dir: &Path, run_id: &str) -> Result<RunAudit,
     // path (relative to data dir) → expected (blake3 hex, size)
     let mut expected: BTreeMap<String, (String, u64)> = BTreeMap::new();
     let mut episode: Vec<StoredEvent> = Vec::new();
-    let mut recorded: Vec<(String, ArtifactWritten)> = Vec::new();
+    // artifact records of the current episode; those before an episode.aborted describe
+    // files that were never written and are dropped
+    let mut pending: Vec<ArtifactWritten> = Vec::new();
     for ev in ledger.iter_run(run_id) {
         let ev = ev?;
         match ev.kind {
             EventKind::EpisodeStarted => {
                 episode.clear();
-                recorded.clear();
+                pending.clear();
             }
-            EventKind::ArtifactWritten => {
-                let a: ArtifactWritten = ev.decode()?;
-                expected.insert(a.path.clone(), (a.blake3.to_hex(), a.size));
-                recorded.push((ev.episode_id.clone().unwrap_or_default(), a));
-            }
+            EventKind::EpisodeAborted => pending.clear(),
+            EventKind::ArtifactWritten => pending.push(ev.decode()?),
             EventKind::EpisodeFinished => {
                 if let Some(id) = ev.episode_id.as_deref() {
-                    check_projection(run_id, id, &episode, &recorded, &mut out)?;
+                    check_projection(run_id, id, &episode, &pending, &mut out)?;
+                }
+                for a in pending.drain(..) {
+                    expected.insert(a.path, (a.blake3.to_hex(), a.size));
                 }
                 episode.clear();
-                recorded.clear();
             }
             _ => {}
         }
@@ -151,7 +152,7 @@ fn check_projection(
     run_id: &str,
     episode_id: &str,
     events: &[StoredEvent],
-    recorded: &[(String, ArtifactWritten)],
+    recorded: &[ArtifactWritten],
     out: &mut RunAudit,
 ) -> Result<(), CampaignError> {
     let files = projection::episode_files(run_id, episode_id, events)?;
@@ -161,8 +162,8 @@ fn check_projection(
         let ok = recorded
             .iter()
             .rev()
-            .find(|(ep, a)| ep == episode_id && a.path == path)
-            .is_some_and(|(_, a)| a.blake3.0 == *hash.as_bytes() && a.size == bytes.len() as u64);
+            .find(|a| a.path == path)
+            .is_some_and(|a| a.blake3.0 == *hash.as_bytes() && a.size == bytes.len() as u64);
         if !ok {
             out.projection_mismatch.push(path);
         }

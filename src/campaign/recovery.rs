@@ -48,6 +48,12 @@ pub fn recover(
         return Ok(report);
     };
     let run_id = last.run_id.clone();
+    for tmp in artifact_fs::sweep_temp_files(&data_dir.join("runs").join(&run_id))? {
+        report.messages.push(format!(
+            "Removed {} left by an interrupted write",
+            tmp.display()
+        ));
+    }
     if last.kind != EventKind::RunFinished {
         close_run(ledger, data_dir, clock, &run_id, &mut report)?;
     }
@@ -73,18 +79,20 @@ fn close_run(
     let (mut ok, mut failed, mut aborted) = (0u64, 0u64, 0u64);
     let mut open: Vec<StoredEvent> = Vec::new();
     let mut needs_repair: Vec<String> = Vec::new();
+    // files of the current episode that are not as recorded (acted on once it finished)
+    let mut bad_files = false;
     for ev in ledger.iter_run(run_id) {
         let ev = ev?;
         match ev.kind {
-            EventKind::EpisodeStarted => open.clear(),
+            EventKind::EpisodeStarted => {
+                open.clear();
+                bad_files = false;
+            }
             EventKind::ArtifactWritten => {
                 let a: ArtifactWritten = ev.decode()?;
                 let on_disk = artifact_fs::hash_file(&data_dir.join(&a.path))?;
-                let good = on_disk.is_some_and(|(h, n)| h.as_bytes() == &a.blake3.0 && n == a.size);
-                let ep = ev.episode_id.clone().unwrap_or_default();
-                if !good && !needs_repair.contains(&ep) {
-                    needs_repair.push(ep);
-                }
+                bad_files |=
+                    !on_disk.is_some_and(|(h, n)| h.as_bytes() == &a.blake3.0 && n == a.size);
             }
             EventKind::EpisodeFinished => {
                 let f: EpisodeFinished = ev.decode()?;
@@ -93,7 +101,11 @@ fn close_run(
                     "aborted" => aborted += 1,
                     _ => failed += 1,
                 }
+                if bad_files {
+                    needs_repair.extend(ev.episode_id.clone());
+                }
                 open.clear();
+                bad_files = false;
             }
             _ => {}
         }

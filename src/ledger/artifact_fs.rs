@@ -93,6 +93,32 @@ pub fn make_writable(path: &Path) -> Result<(), ArtifactFsError> {
     fs::set_permissions(path, perms).map_err(io_err(path))
 }
 
+/// True for the temporary files [`write_artifact`] makes (`.<name>.<pid>.tmp`).
+pub fn is_temp_file(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(".tmp")
+}
+
+/// Removes temporary files a killed writer left below `dir`; returns their paths.
+pub fn sweep_temp_files(dir: &Path) -> Result<Vec<PathBuf>, ArtifactFsError> {
+    let mut removed = Vec::new();
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(removed),
+        Err(e) => return Err(io_err(dir)(e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(io_err(dir))?;
+        let path = entry.path();
+        if path.is_dir() {
+            removed.extend(sweep_temp_files(&path)?);
+        } else if is_temp_file(&entry.file_name().to_string_lossy()) {
+            fs::remove_file(&path).map_err(io_err(&path))?;
+            removed.push(path);
+        }
+    }
+    Ok(removed)
+}
+
 /// blake3 of a file's bytes and its size, or None when it does not exist.
 pub fn hash_file(path: &Path) -> Result<Option<(blake3::Hash, u64)>, ArtifactFsError> {
     match fs::read(path) {
@@ -135,5 +161,17 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn sweep_removes_only_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let ep = dir.path().join("episodes/ep_1");
+        fs::create_dir_all(&ep).unwrap();
+        fs::write(ep.join(".result.json.123.tmp"), b"half").unwrap();
+        fs::write(ep.join("result.json"), b"{}").unwrap();
+        let removed = sweep_temp_files(dir.path()).unwrap();
+        assert_eq!(removed, vec![ep.join(".result.json.123.tmp")]);
+        assert!(ep.join("result.json").exists());
     }
 }

@@ -396,6 +396,12 @@ impl ManifestBuilder {
                         .insert(name, json!({"blake3": a.blake3.to_hex(), "size": a.size}));
                 }
             }
+            EventKind::EpisodeAborted => {
+                // records before the abort describe files that were never written
+                if let Some(i) = current(&mut self.episodes) {
+                    self.episodes[i].artifacts.clear();
+                }
+            }
             EventKind::EpisodeFinished => {
                 let f: EpisodeFinished = decode(ev)?;
                 if let Some(i) = current(&mut self.episodes) {
