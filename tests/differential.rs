@@ -324,10 +324,9 @@ impl Generator {
     fn new(mut rng: ChaCha8Rng, fee: u32, sequence: u64) -> Generator {
         let spacing = tick_spacing(fee);
         let pre_init_target = rng.gen_range(1..=3);
-        let min = MIN_TICK.div_euclid(spacing) * spacing
-            + if MIN_TICK % spacing == 0 { 0 } else { spacing };
-        let max = MAX_TICK.div_euclid(spacing) * spacing;
-        let num_ticks = ((max - min) / spacing) as u128 + 1;
+        // Tick.tickSpacingToMaxLiquidityPerTick: minTick = (MIN_TICK / s) * s, truncating
+        let max = (MAX_TICK / spacing) * spacing;
+        let num_ticks = (2 * max / spacing) as u128 + 1;
         Generator {
             rng,
             spacing,
@@ -378,7 +377,8 @@ impl Generator {
         top | (v & (top - U256::from(1u8)))
     }
 
-    /// A valid (spaced, in range) tick: near the price, reused, anywhere, or an edge.
+    /// A tick within the usable range: near the price, reused (which may be an unspaced
+    /// tick a bad range named), anywhere, or an edge.
     fn tick(&mut self) -> i32 {
         let s = self.spacing;
         let (lo, hi) = (self.min_usable(), self.max_usable());
