@@ -7,3 +7,4 @@ mod support;
 mod cli_basics;
 mod differential;
 mod revm_harness;
+mod sim;

@@ -3,6 +3,8 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod sim;
+
 /// Exit codes used by the binary.
 pub mod exit {
     /// Everything verified / all episodes succeeded.
@@ -26,6 +28,8 @@ pub struct Cli {
 pub enum Command {
     /// Print the version and build information.
     Version,
+    /// Replay a pool tape through the exact Uniswap V3 engine and print every result.
+    Sim(sim::SimArgs),
 }
 
 /// Runs the parsed command and returns the process exit code.
@@ -35,5 +39,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             println!("tracka {}", env!("CARGO_PKG_VERSION"));
             Ok(exit::OK)
         }
+        Command::Sim(args) => sim::run(&args),
     }
 }

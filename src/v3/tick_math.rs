@@ -17,27 +17,27 @@ pub const MIN_SQRT_RATIO: U256 = uint!(4295128739_U256);
 /// `getSqrtRatioAtTick(MAX_TICK)`.
 pub const MAX_SQRT_RATIO: U256 = uint!(1461446703485210103287273052203988822378723970342_U256);
 
-/// The 19 multipliers of `getSqrtRatioAtTick` for bits 1..=19 of |tick|.
-const FACTORS: [U256; 19] = [
-    uint!(0xfff97272373d413259a46990580e213a_U256),
-    uint!(0xfff2e50f5f656932ef12357cf3c7fdcc_U256),
-    uint!(0xffe5caca7e10e4e61c3624eaa0941cd0_U256),
-    uint!(0xffcb9843d60f6159c9db58835c926644_U256),
-    uint!(0xff973b41fa98c081472e6896dfb254c0_U256),
-    uint!(0xff2ea16466c96a3843ec78b326b52861_U256),
-    uint!(0xfe5dee046a99a2a811c461f1969c3053_U256),
-    uint!(0xfcbe86c7900a88aedcffc83b479aa3a4_U256),
-    uint!(0xf987a7253ac413176f2b074cf7815e54_U256),
-    uint!(0xf3392b0822b70005940c7a398e4b70f3_U256),
-    uint!(0xe7159475a2c29b7443b29c7fa6e889d9_U256),
-    uint!(0xd097f3bdfd2022b8845ad8f792aa5825_U256),
-    uint!(0xa9f746462d870fdf8a65dc1f90e061e5_U256),
-    uint!(0x70d869a156d2a1b890bb3df62baf32f7_U256),
-    uint!(0x31be135f97d08fd981231505542fcfa6_U256),
-    uint!(0x9aa508b5b7a84e1c677de54f3e99bc9_U256),
-    uint!(0x5d6af8dedb81196699c329225ee604_U256),
-    uint!(0x2216e584f5fa1ea926041bedfe98_U256),
-    uint!(0x48a170391f7dc42444e8fa2_U256),
+/// The 19 multipliers of `getSqrtRatioAtTick` for bits 1..=19 of |tick| (all < 2^128).
+const FACTORS: [u128; 19] = [
+    0xfff97272373d413259a46990580e213a,
+    0xfff2e50f5f656932ef12357cf3c7fdcc,
+    0xffe5caca7e10e4e61c3624eaa0941cd0,
+    0xffcb9843d60f6159c9db58835c926644,
+    0xff973b41fa98c081472e6896dfb254c0,
+    0xff2ea16466c96a3843ec78b326b52861,
+    0xfe5dee046a99a2a811c461f1969c3053,
+    0xfcbe86c7900a88aedcffc83b479aa3a4,
+    0xf987a7253ac413176f2b074cf7815e54,
+    0xf3392b0822b70005940c7a398e4b70f3,
+    0xe7159475a2c29b7443b29c7fa6e889d9,
+    0xd097f3bdfd2022b8845ad8f792aa5825,
+    0xa9f746462d870fdf8a65dc1f90e061e5,
+    0x70d869a156d2a1b890bb3df62baf32f7,
+    0x31be135f97d08fd981231505542fcfa6,
+    0x9aa508b5b7a84e1c677de54f3e99bc9,
+    0x5d6af8dedb81196699c329225ee604,
+    0x2216e584f5fa1ea926041bedfe98,
+    0x48a170391f7dc42444e8fa2,
 ];
 
 /// `TickMath.getSqrtRatioAtTick`: sqrt(1.0001^tick) * 2^96, rounded up; `T` when
@@ -47,17 +47,25 @@ pub fn get_sqrt_ratio_at_tick(tick: i32) -> Result<U256, V3Error> {
     if abs_tick > MAX_TICK as u32 {
         return Err(V3Error::TickOutOfRange(tick));
     }
-    let mut ratio = if abs_tick & 0x1 != 0 {
-        uint!(0xfffcb933bd6fad37aa2d162d1a594001_U256)
+    // ratio is a Q128.128 below 2^128 once any factor applied; `None` stands for the
+    // initial 2^128 (where (2^128 * f) >> 128 = f exactly)
+    let mut ratio: Option<u128> = if abs_tick & 0x1 != 0 {
+        Some(0xfffcb933bd6fad37aa2d162d1a594001)
     } else {
-        uint!(0x100000000000000000000000000000000_U256)
+        None
     };
     for (i, factor) in FACTORS.iter().enumerate() {
         if abs_tick & (2u32 << i) != 0 {
-            // ratio < 2^129 and factor < 2^128: the product fits in 256 bits
-            ratio = ratio.wrapping_mul(*factor) >> 128;
+            ratio = Some(match ratio {
+                Some(r) => mul_shr_128(r, *factor),
+                None => *factor,
+            });
         }
     }
+    let mut ratio = match ratio {
+        Some(r) => U256::from(r),
+        None => U256::from(1u8) << 128usize,
+    };
     if tick > 0 {
         // ratio > 0 for every |tick| <= MAX_TICK
         ratio = U256::MAX / ratio;
@@ -80,19 +88,21 @@ pub fn get_tick_at_sqrt_ratio(sqrt_price_x96: U256) -> Result<i32, V3Error> {
     }
     let ratio = sqrt_price_x96 << 32;
     let msb = most_significant_bit(ratio)? as usize;
-    let mut r = if msb >= 128 {
+    let r = if msb >= 128 {
         ratio >> (msb - 127)
     } else {
         ratio << (127 - msb)
     };
+    // 2^127 <= r < 2^128
+    let mut r = low_u128(r);
     // log_2 = (msb - 128) << 64, a signed 64.64 number
     let mut log_2: i128 = (msb as i128 - 128) << 64;
     for bit in (50..=63).rev() {
-        // r < 2^128 so r*r fits in 256 bits
-        r = r.wrapping_mul(r) >> 127;
-        let f = (r >> 128usize).as_limbs()[0];
+        // contract: r := shr(127, mul(r, r)); f := shr(128, r); r := shr(f, r)
+        let (hi, lo) = widening_mul_u128(r, r);
+        let f = hi >> 127;
+        r = if f == 1 { hi } else { (hi << 1) | (lo >> 127) };
         log_2 |= (f as i128) << bit;
-        r >>= f as usize;
     }
     // 128.128 number; |log_2| < 2^72 and the constant < 2^78, no overflow
     let log_sqrt10001 =
@@ -118,6 +128,34 @@ pub fn get_tick_at_sqrt_ratio(sqrt_price_x96: U256) -> Result<i32, V3Error> {
     } else {
         tick_low
     })
+}
+
+/// (a * b) >> 128 for 128-bit operands.
+#[inline]
+fn mul_shr_128(a: u128, b: u128) -> u128 {
+    widening_mul_u128(a, b).0
+}
+
+/// The full 256-bit product of two u128 as (high, low) halves.
+#[inline]
+fn widening_mul_u128(a: u128, b: u128) -> (u128, u128) {
+    const MASK: u128 = u64::MAX as u128;
+    let (a1, a0) = (a >> 64, a & MASK);
+    let (b1, b0) = (b >> 64, b & MASK);
+    let p00 = a0 * b0;
+    let p01 = a0 * b1;
+    let p10 = a1 * b0;
+    let p11 = a1 * b1;
+    let mid = (p00 >> 64) + (p01 & MASK) + (p10 & MASK);
+    let lo = (p00 & MASK) | (mid << 64);
+    let hi = p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64);
+    (hi, lo)
+}
+
+#[inline]
+fn low_u128(x: U256) -> u128 {
+    let l = x.as_limbs();
+    (l[0] as u128) | ((l[1] as u128) << 64)
 }
 
 #[inline]
@@ -207,6 +245,19 @@ mod tests {
             MAX_TICK - 1
         );
         assert_eq!(get_tick_at_sqrt_ratio(U256::from(1u8) << 96).unwrap(), 0);
+    }
+
+    #[test]
+    fn widening_mul_matches_u256() {
+        for (a, b) in [
+            (u128::MAX, u128::MAX),
+            (1u128 << 127, 3),
+            (0xdead_beef_u128 << 70, u128::MAX - 5),
+        ] {
+            let (hi, lo) = widening_mul_u128(a, b);
+            let wide = U256::from(a) * U256::from(b);
+            assert_eq!((U256::from(hi) << 128usize) | U256::from(lo), wide);
+        }
     }
 
     #[test]
