@@ -21,13 +21,28 @@ fn mul_div_rem(a: U256, b: U256, denominator: U256) -> Result<(U256, U256), V3Er
     }
     let prod: U512 = a.widening_mul(b);
     let limbs = prod.as_limbs();
+    let pow2 = denominator.is_power_of_two();
     if limbs[4] == 0 && limbs[5] == 0 && limbs[6] == 0 && limbs[7] == 0 {
         let lo = U256::from_limbs([limbs[0], limbs[1], limbs[2], limbs[3]]);
+        if pow2 {
+            // Q96 / Q128 denominators: a shift instead of a long division
+            let shift = denominator.trailing_zeros();
+            return Ok((lo >> shift, lo & (denominator - U256::from(1u8))));
+        }
         return Ok(lo.div_rem(denominator));
     }
     let hi = U256::from_limbs([limbs[4], limbs[5], limbs[6], limbs[7]]);
     if hi >= denominator {
         return Err(overflow(a, b, denominator));
+    }
+    if pow2 {
+        let shift = denominator.trailing_zeros();
+        let q = (prod >> shift).as_limbs()[..4]
+            .try_into()
+            .unwrap_or([0u64; 4]);
+        let r = U256::from_limbs([limbs[0], limbs[1], limbs[2], limbs[3]])
+            & (denominator - U256::from(1u8));
+        return Ok((U256::from_limbs(q), r));
     }
     let (q, r) = prod.div_rem(U512::from(denominator));
     let q = q.as_limbs();
@@ -122,6 +137,33 @@ mod tests {
         )
         .is_err());
         assert!(mul_div_rounding_up(U256::MAX, U256::MAX, U256::MAX - U256::from(1u8)).is_err());
+    }
+
+    #[test]
+    fn power_of_two_denominators_match_long_division() {
+        let vals = [
+            U256::from(1u8),
+            U256::from(12345u32),
+            U256::MAX,
+            U256::MAX >> 3,
+            (U256::from(1u8) << 200) + U256::from(77u8),
+            U256::from_limbs([3, 0xdead, 0xbeef, 1]),
+        ];
+        for a in vals {
+            for b in vals {
+                for k in [0usize, 1, 64, 96, 128, 200, 255] {
+                    let d = U256::from(1u8) << k;
+                    let prod: U512 = a.widening_mul(b);
+                    let (q, r) = prod.div_rem(U512::from(d));
+                    let expect = if q.bit_len() > 256 {
+                        None
+                    } else {
+                        Some((U256::from(q), U256::from(r)))
+                    };
+                    assert_eq!(mul_div_rem(a, b, d).ok(), expect, "{a} {b} {k}");
+                }
+            }
+        }
     }
 
     #[test]

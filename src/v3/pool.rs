@@ -565,7 +565,7 @@ impl Pool {
                 tick,
                 self.tick_spacing,
                 zero_for_one,
-            );
+            )?;
             // do not overshoot the min/max tick, as the bitmap is not aware of these bounds
             tick_next = tick_next.clamp(MIN_TICK, MAX_TICK);
             let sqrt_price_next = get_sqrt_ratio_at_tick(tick_next)?;

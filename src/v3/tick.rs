@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::error::V3Error;
 use super::liquidity_math::add_delta;
-use super::num::{dec_u256, U256};
+use super::num::{dec_u128, dec_u256, U256};
 use super::safe_math::add_to_int128;
 use super::tick_math::{MAX_TICK, MIN_TICK};
 
@@ -18,8 +18,10 @@ use super::tick_math::{MAX_TICK, MIN_TICK};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct TickInfo {
     /// Total position liquidity referencing this tick.
+    #[serde(with = "dec_u128")]
     pub liquidity_gross: u128,
     /// Liquidity added (subtracted) when the tick is crossed left to right (right to left).
+    #[serde(serialize_with = "decimal_string")]
     pub liquidity_net: i128,
     /// Fee growth of token0 on the other side of this tick (relative to the current tick).
     #[serde(with = "dec_u256")]
@@ -29,6 +31,11 @@ pub struct TickInfo {
     pub fee_growth_outside1_x128: U256,
     /// Whether the tick is initialized (liquidity_gross != 0).
     pub initialized: bool,
+}
+
+/// Serializes an integer as a decimal string (JSON numbers lose precision above 2^53).
+fn decimal_string<S: serde::Serializer>(v: &i128, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(v)
 }
 
 /// `Tick.tickSpacingToMaxLiquidityPerTick`: `type(uint128).max / numTicks`. The spacing

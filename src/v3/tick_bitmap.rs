@@ -31,16 +31,17 @@ impl TickBitmap {
     /// The `require(tick % tickSpacing == 0)` of `flipTick`, without flipping.
     #[inline]
     pub fn check_spaced(tick: i32, tick_spacing: i32) -> Result<(), V3Error> {
-        if tick_spacing == 0 || tick % tick_spacing != 0 {
-            return Err(V3Error::TickNotSpaced { tick, tick_spacing });
+        match tick.checked_rem(tick_spacing) {
+            Some(0) => Ok(()),
+            _ => Err(V3Error::TickNotSpaced { tick, tick_spacing }),
         }
-        Ok(())
     }
 
     /// `TickBitmap.flipTick`.
     pub fn flip_tick(&mut self, tick: i32, tick_spacing: i32) -> Result<(), V3Error> {
         Self::check_spaced(tick, tick_spacing)?;
-        self.toggle(tick / tick_spacing);
+        // spaced: the division is exact (i32::MIN / -1 already failed the remainder check)
+        self.toggle(tick.wrapping_div(tick_spacing));
         Ok(())
     }
 
@@ -63,10 +64,10 @@ impl TickBitmap {
 
     /// Whether the bit of `tick` is set (the tick must be spaced to be meaningful).
     pub fn is_initialized(&self, tick: i32, tick_spacing: i32) -> bool {
-        if tick_spacing == 0 || tick % tick_spacing != 0 {
+        if Self::check_spaced(tick, tick_spacing).is_err() {
             return false;
         }
-        let (w, b) = position(tick / tick_spacing);
+        let (w, b) = position(tick.wrapping_div(tick_spacing));
         self.word(w).bit(b as usize)
     }
 
@@ -77,54 +78,86 @@ impl TickBitmap {
 
     /// `TickBitmap.nextInitializedTickWithinOneWord(tick, tickSpacing, lte)`: the next
     /// initialized tick at or left of (`lte`) / right of `tick` within the same 256-bit
-    /// word, or the word's last tick with `initialized = false`.
+    /// word, or the word's last tick with `initialized = false`. A spacing of zero is a
+    /// division by zero (the contract reverts); out-of-range ticks wrap instead of
+    /// panicking (the pool only passes ticks within [MIN_TICK - 1, MAX_TICK]).
     #[inline]
     pub fn next_initialized_tick_within_one_word(
         &self,
         tick: i32,
         tick_spacing: i32,
         lte: bool,
-    ) -> (i32, bool) {
-        let mut compressed = tick / tick_spacing;
-        if tick < 0 && tick % tick_spacing != 0 {
-            compressed -= 1; // round towards negative infinity
+    ) -> Result<(i32, bool), V3Error> {
+        if tick_spacing == 0 {
+            return Err(V3Error::ArithmeticOverflow("division by zero tick spacing"));
         }
-        if lte {
+        let mut compressed = tick.wrapping_div(tick_spacing);
+        if tick < 0 && tick.wrapping_rem(tick_spacing) != 0 {
+            compressed = compressed.wrapping_sub(1); // round towards negative infinity
+        }
+        Ok(if lte {
             let (word_pos, bit_pos) = position(compressed);
             // all the 1s at or to the right of the current bit_pos
-            let mask =
-                (U256::from(1u8) << bit_pos) - U256::from(1u8) + (U256::from(1u8) << bit_pos);
+            let one = U256::from(1u8);
+            let mask = (one << bit_pos) - one + (one << bit_pos);
             let masked = self.word(word_pos) & mask;
             match most_significant_bit(masked) {
                 Ok(msb) => (
-                    (compressed - (bit_pos as i32 - msb as i32)) * tick_spacing,
+                    compressed
+                        .wrapping_sub(bit_pos as i32 - msb as i32)
+                        .wrapping_mul(tick_spacing),
                     true,
                 ),
-                Err(_) => ((compressed - bit_pos as i32) * tick_spacing, false),
+                Err(_) => (
+                    compressed
+                        .wrapping_sub(bit_pos as i32)
+                        .wrapping_mul(tick_spacing),
+                    false,
+                ),
             }
         } else {
             // start from the word of the next tick, since the current tick state doesn't matter
-            let (word_pos, bit_pos) = position(compressed + 1);
+            let next = compressed.wrapping_add(1);
+            let (word_pos, bit_pos) = position(next);
             // all the 1s at or to the left of the bit_pos
             let mask = !((U256::from(1u8) << bit_pos) - U256::from(1u8));
             let masked = self.word(word_pos) & mask;
             match least_significant_bit(masked) {
                 Ok(lsb) => (
-                    (compressed + 1 + (lsb as i32 - bit_pos as i32)) * tick_spacing,
+                    next.wrapping_add(lsb as i32 - bit_pos as i32)
+                        .wrapping_mul(tick_spacing),
                     true,
                 ),
                 Err(_) => (
-                    (compressed + 1 + (255 - bit_pos as i32)) * tick_spacing,
+                    next.wrapping_add(255 - bit_pos as i32)
+                        .wrapping_mul(tick_spacing),
                     false,
                 ),
             }
-        }
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn nx(b: &TickBitmap, tick: i32, spacing: i32, lte: bool) -> (i32, bool) {
+        b.next_initialized_tick_within_one_word(tick, spacing, lte)
+            .unwrap()
+    }
+
+    #[test]
+    fn degenerate_spacings_do_not_panic() {
+        let mut b = TickBitmap::new();
+        assert!(b.flip_tick(5, 0).is_err());
+        let _ = b.flip_tick(i32::MIN, -1);
+        assert!(b.flip_tick(-6, -3).is_ok());
+        assert!(b.next_initialized_tick_within_one_word(5, 0, true).is_err());
+        let _ = b.next_initialized_tick_within_one_word(i32::MIN, -1, true);
+        let _ = b.next_initialized_tick_within_one_word(i32::MAX, 1, false);
+        assert!(!b.is_initialized(i32::MIN, 0));
+    }
 
     /// TickBitmap.spec.ts: ticks -200, -55, -4, 70, 78, 84, 139, 240, 535 initialized,
     /// spacing 1.
@@ -164,91 +197,34 @@ mod tests {
     #[test]
     fn v3_core_next_initialized_lte_false() {
         let b = spec_bitmap();
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(78, 1, false),
-            (84, true)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(-55, 1, false),
-            (-4, true)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(77, 1, false),
-            (78, true)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(-56, 1, false),
-            (-55, true)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(255, 1, false),
-            (511, false)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(-257, 1, false),
-            (-200, true)
-        );
+        assert_eq!(nx(&b, 78, 1, false), (84, true));
+        assert_eq!(nx(&b, -55, 1, false), (-4, true));
+        assert_eq!(nx(&b, 77, 1, false), (78, true));
+        assert_eq!(nx(&b, -56, 1, false), (-55, true));
+        assert_eq!(nx(&b, 255, 1, false), (511, false));
+        assert_eq!(nx(&b, -257, 1, false), (-200, true));
         let mut b2 = b.clone();
         b2.flip_tick(340, 1).unwrap();
-        assert_eq!(
-            b2.next_initialized_tick_within_one_word(328, 1, false),
-            (340, true)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(508, 1, false),
-            (511, false)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(255, 1, false),
-            (511, false)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(383, 1, false),
-            (511, false)
-        );
+        assert_eq!(nx(&b2, 328, 1, false), (340, true));
+        assert_eq!(nx(&b, 508, 1, false), (511, false));
+        assert_eq!(nx(&b, 255, 1, false), (511, false));
+        assert_eq!(nx(&b, 383, 1, false), (511, false));
     }
 
     #[test]
     fn v3_core_next_initialized_lte_true() {
         let b = spec_bitmap();
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(78, 1, true),
-            (78, true)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(79, 1, true),
-            (78, true)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(258, 1, true),
-            (256, false)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(256, 1, true),
-            (256, false)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(72, 1, true),
-            (70, true)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(-257, 1, true),
-            (-512, false)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(1023, 1, true),
-            (768, false)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(900, 1, true),
-            (768, false)
-        );
+        assert_eq!(nx(&b, 78, 1, true), (78, true));
+        assert_eq!(nx(&b, 79, 1, true), (78, true));
+        assert_eq!(nx(&b, 258, 1, true), (256, false));
+        assert_eq!(nx(&b, 256, 1, true), (256, false));
+        assert_eq!(nx(&b, 72, 1, true), (70, true));
+        assert_eq!(nx(&b, -257, 1, true), (-512, false));
+        assert_eq!(nx(&b, 1023, 1, true), (768, false));
+        assert_eq!(nx(&b, 900, 1, true), (768, false));
         let mut b2 = b.clone();
         b2.flip_tick(329, 1).unwrap();
-        assert_eq!(
-            b2.next_initialized_tick_within_one_word(456, 1, true),
-            (329, true)
-        );
+        assert_eq!(nx(&b2, 456, 1, true), (329, true));
     }
 
     #[test]
@@ -256,17 +232,8 @@ mod tests {
         let mut b = TickBitmap::new();
         b.flip_tick(-60, 60).unwrap();
         // tick -1 compresses to -1 (word -1, bit 255); lte finds -60
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(-1, 60, true),
-            (-60, true)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(-61, 60, false),
-            (-60, true)
-        );
-        assert_eq!(
-            b.next_initialized_tick_within_one_word(-60, 60, false),
-            (15300, false)
-        );
+        assert_eq!(nx(&b, -1, 60, true), (-60, true));
+        assert_eq!(nx(&b, -61, 60, false), (-60, true));
+        assert_eq!(nx(&b, -60, 60, false), (15300, false));
     }
 }
