@@ -19,7 +19,8 @@ pub struct BacktestArgs {
     /// (demeter-fetch minute CSVs) or `tape:FILE` (a tape JSON written by --save-tape).
     #[arg(long, value_name = "SOURCE")]
     pub market: String,
-    /// Lower tick of the position (a multiple of the pool's tick spacing).
+    /// Lower tick of the position (a multiple of the pool's tick spacing). The synthetic
+    /// WETH/USDC market starts at 3000 USDC per WETH, tick -196257.
     #[arg(long, allow_hyphen_values = true)]
     pub tick_lower: i32,
     /// Upper tick of the position (a multiple of the pool's tick spacing).

@@ -77,7 +77,8 @@ impl TapeBuilder {
         self.engines.len()
     }
 
-    /// Applies `action` to pool `pool`; records it only if the engine accepts it.
+    /// Applies `action` to pool `pool`; records it only if the engine accepts it. An
+    /// unknown pool index behaves like a pool that is not initialized (`LOK`).
     pub fn try_push(
         &mut self,
         ts: u64,

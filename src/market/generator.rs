@@ -755,6 +755,25 @@ mod tests {
     }
 
     #[test]
+    fn active_liquidity_is_shared_by_several_owners() {
+        let tape = generate(&small(MarketRegime::Trending, 1440), 17).unwrap();
+        let pools = replay(&tape).unwrap();
+        for pool in &pools {
+            let tick = pool.tick();
+            let mut owners = std::collections::BTreeMap::new();
+            for (k, info) in pool.positions() {
+                if info.liquidity > 0 && k.tick_lower <= tick && tick < k.tick_upper {
+                    *owners.entry(k.owner.clone()).or_insert(0u128) += info.liquidity;
+                }
+            }
+            assert!(owners.len() >= 3, "{owners:?}");
+            // no single owner holds most of the active liquidity
+            let top = owners.values().max().copied().unwrap_or(0);
+            assert!(top < pool.liquidity() / 10 * 7, "{owners:?}");
+        }
+    }
+
+    #[test]
     fn regimes_differ_in_volatility() {
         let vol = |kind| {
             let r = reference_path(&small(kind, 5000), 9);

@@ -57,6 +57,26 @@ impl Pair {
         price::sqrt_price_x96_from_raw(self.raw_price(human))
     }
 
+    /// The tick whose price is at or just below a human price (f64 approximation).
+    pub fn tick_at_price(&self, human: f64) -> i32 {
+        price::tick_from_raw(self.raw_price(human))
+    }
+
+    /// Ticks `[lower, upper)` covering human prices `[low, high]`, rounded outwards to
+    /// multiples of `tick_spacing` (at least one spacing wide).
+    pub fn tick_range(&self, low: f64, high: f64, tick_spacing: i32) -> (i32, i32) {
+        let s = tick_spacing.max(1);
+        let lower = price::floor_to_spacing(self.tick_at_price(low), s);
+        let mut upper = price::floor_to_spacing(self.tick_at_price(high), s);
+        if upper < price::max_usable_tick(s) && self.tick_at_price(high) > upper {
+            upper += s;
+        }
+        if upper <= lower {
+            upper = (lower + s).min(price::max_usable_tick(s));
+        }
+        (lower, upper)
+    }
+
     /// Human units of a raw token1 amount.
     pub fn quote_units(&self, raw1: f64) -> f64 {
         raw1 / 10f64.powi(i32::from(self.decimals1))
@@ -251,6 +271,18 @@ mod tests {
         assert_eq!(t.reference_at(0), Some(3000.0));
         let back = MarketTape::from_json(&t.to_json()).unwrap();
         assert_eq!(back, t);
+    }
+
+    #[test]
+    fn tick_ranges_cover_the_prices() {
+        let pair = Pair::weth_usdc();
+        assert_eq!(pair.tick_at_price(3000.0), -196_257);
+        let (lo, hi) = pair.tick_range(2850.0, 3150.0, 10);
+        assert_eq!((lo % 10, hi % 10), (0, 0));
+        assert!(pair.human_price(price::raw_from_tick(lo)) <= 2850.0);
+        assert!(pair.human_price(price::raw_from_tick(hi)) >= 3150.0);
+        let (a, b) = pair.tick_range(3000.0, 3000.0, 60);
+        assert_eq!(b - a, 60);
     }
 
     #[test]
