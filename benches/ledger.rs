@@ -138,12 +138,15 @@ fn replay_verify(c: &mut Criterion) {
     g.finish();
 }
 
-/// The events tree through a plain sled handle (retrying while the dropped ledger's
-/// lock is released).
+/// The events tree through a plain sled handle with the ledger's cache size (retrying
+/// while the dropped ledger's lock is released).
 fn events_tree(path: &std::path::Path) -> sled::Tree {
     let mut tries = 0;
     let db = loop {
-        match sled::open(path) {
+        let config = sled::Config::new()
+            .path(path)
+            .cache_capacity(tracka::ledger::store::CACHE_CAPACITY_BYTES);
+        match config.open() {
             Ok(db) => break db,
             Err(e) if tries > 200 => panic!("sled open: {e}"),
             Err(_) => {
