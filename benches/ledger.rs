@@ -6,6 +6,7 @@
 
 use std::hint::black_box;
 
+use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use serde::Serialize;
 use tracka::ledger::verify::ChainVerifier;
@@ -79,7 +80,15 @@ fn durable_appends(c: &mut Criterion) {
     g.finish();
 }
 
-fn replay_verify(c: &mut Criterion) {
+fn replay_wall(c: &mut Criterion) {
+    replay_verify(c, "ledger_replay");
+}
+
+fn replay_cpu(c: &mut Criterion<ThreadCpu>) {
+    replay_verify(c, "ledger_replay_cpu");
+}
+
+fn replay_verify<M: Measurement>(c: &mut Criterion<M>, group: &str) {
     let dir = temp_dir();
     let path = dir.path().join("ledger");
     {
@@ -90,7 +99,7 @@ fn replay_verify(c: &mut Criterion) {
         }
     }
     let l = open(&path);
-    let mut g = c.benchmark_group("ledger_replay");
+    let mut g = c.benchmark_group(group);
     g.throughput(Throughput::Elements(REPLAY_EVENTS));
     g.sample_size(10);
     g.bench_function("verify_100k_events", |b| {
@@ -161,5 +170,87 @@ fn events_tree(path: &std::path::Path) -> sled::Tree {
     }
 }
 
-criterion_group!(benches, durable_appends, replay_verify);
-criterion_main!(benches);
+/// Time the benchmark thread spent on a CPU (`/proc/thread-self/schedstat`, ns). On a
+/// shared machine wall time also counts the time other processes held the cores; this
+/// counts only the work done (sled reads and verification run on the calling thread).
+struct ThreadCpu;
+
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+impl Measurement for ThreadCpu {
+    type Intermediate = u64;
+    type Value = u64;
+    fn start(&self) -> u64 {
+        thread_cpu_ns()
+    }
+    fn end(&self, start: u64) -> u64 {
+        thread_cpu_ns().saturating_sub(start)
+    }
+    fn add(&self, a: &u64, b: &u64) -> u64 {
+        a + b
+    }
+    fn zero(&self) -> u64 {
+        0
+    }
+    fn to_f64(&self, v: &u64) -> f64 {
+        *v as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &CpuNanos
+    }
+}
+
+struct CpuNanos;
+
+impl ValueFormatter for CpuNanos {
+    fn scale_values(&self, typical: f64, values: &mut [f64]) -> &'static str {
+        let (factor, unit) = if typical < 1e3 {
+            (1.0, "ns cpu")
+        } else if typical < 1e6 {
+            (1e-3, "µs cpu")
+        } else if typical < 1e9 {
+            (1e-6, "ms cpu")
+        } else {
+            (1e-9, "s cpu")
+        };
+        values.iter_mut().for_each(|v| *v *= factor);
+        unit
+    }
+    fn scale_throughputs(
+        &self,
+        typical: f64,
+        throughput: &Throughput,
+        values: &mut [f64],
+    ) -> &'static str {
+        let mut per_sec = |n: u64| {
+            values.iter_mut().for_each(|v| *v = n as f64 * 1e9 / *v);
+        };
+        match throughput {
+            Throughput::Elements(n) => {
+                per_sec(*n);
+                let _ = typical; // always shown in plain elements per second
+                "elem/s cpu"
+            }
+            Throughput::Bytes(n) | Throughput::BytesDecimal(n) => {
+                per_sec(*n);
+                "B/s cpu"
+            }
+        }
+    }
+    fn scale_for_machines(&self, _values: &mut [f64]) -> &'static str {
+        "ns cpu"
+    }
+}
+
+criterion_group!(benches, durable_appends, replay_wall);
+criterion_group! {
+    name = cpu_time;
+    config = Criterion::default().with_measurement(ThreadCpu);
+    targets = replay_cpu
+}
+criterion_main!(benches, cpu_time);
