@@ -10,7 +10,7 @@ use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use serde::Serialize;
 use tracka::ledger::verify::ChainVerifier;
-use tracka::ledger::{canonical_json, EventKind, Ledger};
+use tracka::ledger::{canonical_json, EventKind, Ledger, LedgerOptions};
 
 const T0: &str = "2026-01-01T00:00:00Z";
 const REPLAY_EVENTS: u64 = 100_000;
@@ -113,6 +113,19 @@ fn replay_verify<M: Measurement>(c: &mut Criterion<M>, group: &str) {
         })
     });
     // The same checks without sled: the cost of decoding and hashing alone.
+    drop(l);
+    // The same ledger with a page cache that holds all of it (an audit's option).
+    let big = LedgerOptions::default().with_cache_capacity(512 * 1024 * 1024);
+    let l = match Ledger::open_read_only_with(&path, big) {
+        Ok(l) => l,
+        Err(e) => panic!("open: {e}"),
+    };
+    g.bench_function("verify_100k_events_cache_512MiB", |b| {
+        b.iter(|| match l.verify() {
+            Ok(r) => black_box(r),
+            Err(e) => panic!("verify: {e}"),
+        })
+    });
     drop(l);
     // sled's own cost: walk the events tree, touching each value.
     let events = events_tree(&path);

@@ -304,6 +304,23 @@ fn run_finished_root_is_checked() {
     assert!(r.is_ok());
     let report = l.verify().unwrap_or_else(|e| panic!("{e}"));
     assert!(report.is_ok(), "{report:?}");
+    // Producers may carry more fields beside the two the ledger checks.
+    #[derive(Serialize)]
+    struct Summary {
+        #[serde(flatten)]
+        fin: RunFinished,
+        episodes: u32,
+    }
+    append_notes(&l, "wide", 6..9);
+    let fin = l
+        .run_finished_payload("wide")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let wide = Summary { fin, episodes: 3 };
+    assert!(l
+        .append(EventKind::RunFinished, "wide", None, T0, &wide)
+        .is_ok());
+    let report = l.verify().unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.is_ok(), "{report:?}");
     let wrong = RunFinished {
         event_count: 2,
         merkle_root: root,
