@@ -147,18 +147,18 @@ impl Ledger {
         match meta.get(FORMAT_KEY).map_err(storage)? {
             Some(v) if v.as_ref() == FORMAT_VALUE => {}
             Some(v) => {
-                return Err(LedgerError::Corrupt {
-                    seq: 0,
+                return Err(LedgerError::NotALedger {
+                    path,
                     reason: format!(
-                        "not a tracka ledger: format marker is {:?}, expected {:?}",
+                        "format marker is {:?}, expected {:?}",
                         String::from_utf8_lossy(&v),
                         String::from_utf8_lossy(FORMAT_VALUE)
                     ),
                 })
             }
             None if !events.is_empty() => {
-                return Err(LedgerError::Corrupt {
-                    seq: 0,
+                return Err(LedgerError::NotALedger {
+                    path,
                     reason: "events present but the format marker is missing".to_owned(),
                 })
             }
