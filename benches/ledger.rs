@@ -13,7 +13,16 @@ use tracka::ledger::verify::ChainVerifier;
 use tracka::ledger::{canonical_json, EventKind, Ledger, LedgerOptions};
 
 const T0: &str = "2026-01-01T00:00:00Z";
-const REPLAY_EVENTS: u64 = 100_000;
+/// Events in the replay ledger: 100,000 under `cargo bench`; 1,000 when the bench
+/// binary runs as a test (`cargo test --all-targets` / nextest run each benchmark
+/// once, unoptimised, without `--bench`).
+fn replay_events() -> u64 {
+    if std::env::args().any(|a| a == "--bench") {
+        100_000
+    } else {
+        1_000
+    }
+}
 
 #[derive(Serialize)]
 struct Payload {
@@ -89,18 +98,19 @@ fn replay_cpu(c: &mut Criterion<ThreadCpu>) {
 }
 
 fn replay_verify<M: Measurement>(c: &mut Criterion<M>, group: &str) {
+    let n_events = replay_events();
     let dir = temp_dir();
     let path = dir.path().join("ledger");
     {
         let l = open(&path);
-        fill(&l, 0, REPLAY_EVENTS);
+        fill(&l, 0, n_events);
         if let Err(e) = l.flush() {
             panic!("flush: {e}");
         }
     }
     let l = open(&path);
     let mut g = c.benchmark_group(group);
-    g.throughput(Throughput::Elements(REPLAY_EVENTS));
+    g.throughput(Throughput::Elements(n_events));
     g.sample_size(10);
     g.bench_function("verify_100k_events", |b| {
         b.iter(|| {
@@ -108,7 +118,7 @@ fn replay_verify<M: Measurement>(c: &mut Criterion<M>, group: &str) {
                 Ok(r) => r,
                 Err(e) => panic!("verify: {e}"),
             };
-            assert!(report.is_ok() && report.events == REPLAY_EVENTS);
+            assert!(report.is_ok() && report.events == n_events);
             black_box(report)
         })
     });
