@@ -227,6 +227,25 @@ fn read_only_open_reads_and_refuses_writes() {
 }
 
 #[test]
+fn a_foreign_sled_database_is_not_a_ledger() {
+    let t = TestDir::new();
+    let dir = ledger_dir(&t);
+    {
+        let db = sled_open(&dir);
+        let meta = db.open_tree("meta").unwrap_or_else(|e| panic!("{e}"));
+        meta.insert("format", "something-else/9")
+            .unwrap_or_else(|e| panic!("{e}"));
+        db.flush().unwrap_or_else(|e| panic!("{e}"));
+    }
+    match Ledger::open(&dir) {
+        Err(e @ LedgerError::NotALedger { .. }) => {
+            assert!(e.to_string().contains("something-else/9"), "{e}")
+        }
+        other => panic!("expected NotALedger, got {other:?}"),
+    }
+}
+
+#[test]
 fn bad_envelope_fields_and_payloads_are_refused() {
     let t = TestDir::new();
     let l = open(&ledger_dir(&t));
@@ -302,6 +321,23 @@ fn run_finished_root_is_checked() {
     );
     let r = l.append(EventKind::RunFinished, "good", None, T0, &fin);
     assert!(r.is_ok());
+    let report = l.verify().unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.is_ok(), "{report:?}");
+    // Producers may carry more fields beside the two the ledger checks.
+    #[derive(Serialize)]
+    struct Summary {
+        #[serde(flatten)]
+        fin: RunFinished,
+        episodes: u32,
+    }
+    append_notes(&l, "wide", 6..9);
+    let fin = l
+        .run_finished_payload("wide")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let wide = Summary { fin, episodes: 3 };
+    assert!(l
+        .append(EventKind::RunFinished, "wide", None, T0, &wide)
+        .is_ok());
     let report = l.verify().unwrap_or_else(|e| panic!("{e}"));
     assert!(report.is_ok(), "{report:?}");
     let wrong = RunFinished {

@@ -17,6 +17,9 @@ pub enum LedgerError {
     /// A read-only open of a directory that holds no ledger.
     #[error("no ledger at {}: the directory does not exist or holds no sled database", path.display())]
     NotFound { path: PathBuf },
+    /// A sled database that is not a tracka ledger (wrong or missing format marker).
+    #[error("{} is not a tracka ledger: {reason}", path.display())]
+    NotALedger { path: PathBuf, reason: String },
     /// An append through a handle opened with [`super::Ledger::open_read_only`].
     #[error("ledger at {} was opened read-only; appends and flushes are refused", path.display())]
     ReadOnly { path: PathBuf },

@@ -24,5 +24,5 @@ pub use events::{ArtifactWritten, RunFinished};
 pub use hash::{artifact_hash, payload_hash, EventHeader, Hash, HashParseError};
 pub use kind::{EventKind, UnknownKind};
 pub use merkle::{inclusion_proof, merkle_root, verify_inclusion, MerkleAccumulator, MerkleError};
-pub use store::Ledger;
+pub use store::{Ledger, LedgerOptions};
 pub use verify::{BadEvent, RunSummary, VerifyReport};

@@ -41,6 +41,31 @@ pub const TAIL_CHECK_EVENTS: usize = 1024;
 const FORMAT_KEY: &[u8] = b"format";
 const FORMAT_VALUE: &[u8] = b"tracka-ledger/1";
 
+/// Tuning for [`Ledger::open_with`] / [`Ledger::open_read_only_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LedgerOptions {
+    /// sled's page cache budget in bytes (default [`CACHE_CAPACITY_BYTES`]). Replay of a
+    /// ledger larger than the cache re-reads pages from disk; an audit of a big ledger
+    /// may raise it.
+    pub cache_capacity_bytes: u64,
+}
+
+impl Default for LedgerOptions {
+    fn default() -> Self {
+        LedgerOptions {
+            cache_capacity_bytes: CACHE_CAPACITY_BYTES,
+        }
+    }
+}
+
+impl LedgerOptions {
+    pub fn with_cache_capacity(mut self, bytes: u64) -> Self {
+        self.cache_capacity_bytes = bytes;
+        self
+    }
+}
+
 /// Where the next event goes.
 #[derive(Debug, Clone, Copy)]
 struct Head {
@@ -73,11 +98,16 @@ impl Ledger {
     /// [`LedgerError::InUse`] if another handle holds it, and with
     /// [`LedgerError::Corrupt`] if the last [`TAIL_CHECK_EVENTS`] events do not verify.
     pub fn open(dir: &Path) -> Result<Ledger, LedgerError> {
+        Self::open_with(dir, LedgerOptions::default())
+    }
+
+    /// [`Ledger::open`] with explicit options.
+    pub fn open_with(dir: &Path, options: LedgerOptions) -> Result<Ledger, LedgerError> {
         std::fs::create_dir_all(dir).map_err(|e| LedgerError::Storage {
             path: dir.to_path_buf(),
             source: sled::Error::Io(e),
         })?;
-        Self::open_inner(dir, false)
+        Self::open_inner(dir, false, options)
     }
 
     /// Opens an existing ledger for audit or replay. sled has no read-only mode: this
@@ -86,17 +116,26 @@ impl Ledger {
     /// [`LedgerError::ReadOnly`]. sled may still replay its own log on open. The tail is
     /// not checked here: call [`Ledger::verify`], which reports the first bad event.
     pub fn open_read_only(dir: &Path) -> Result<Ledger, LedgerError> {
+        Self::open_read_only_with(dir, LedgerOptions::default())
+    }
+
+    /// [`Ledger::open_read_only`] with explicit options.
+    pub fn open_read_only_with(dir: &Path, options: LedgerOptions) -> Result<Ledger, LedgerError> {
         if !dir.join("conf").is_file() || !dir.join("db").is_file() {
             return Err(LedgerError::NotFound {
                 path: dir.to_path_buf(),
             });
         }
-        Self::open_inner(dir, true)
+        Self::open_inner(dir, true, options)
     }
 
-    fn open_inner(dir: &Path, read_only: bool) -> Result<Ledger, LedgerError> {
+    fn open_inner(
+        dir: &Path,
+        read_only: bool,
+        options: LedgerOptions,
+    ) -> Result<Ledger, LedgerError> {
         let path = dir.to_path_buf();
-        let db = open_db(dir)?;
+        let db = open_db(dir, options.cache_capacity_bytes)?;
         let storage = |source| LedgerError::Storage {
             path: path.clone(),
             source,
@@ -108,18 +147,18 @@ impl Ledger {
         match meta.get(FORMAT_KEY).map_err(storage)? {
             Some(v) if v.as_ref() == FORMAT_VALUE => {}
             Some(v) => {
-                return Err(LedgerError::Corrupt {
-                    seq: 0,
+                return Err(LedgerError::NotALedger {
+                    path,
                     reason: format!(
-                        "not a tracka ledger: format marker is {:?}, expected {:?}",
+                        "format marker is {:?}, expected {:?}",
                         String::from_utf8_lossy(&v),
                         String::from_utf8_lossy(FORMAT_VALUE)
                     ),
                 })
             }
             None if !events.is_empty() => {
-                return Err(LedgerError::Corrupt {
-                    seq: 0,
+                return Err(LedgerError::NotALedger {
+                    path,
                     reason: "events present but the format marker is missing".to_owned(),
                 })
             }
@@ -574,12 +613,12 @@ impl Ledger {
 /// milliseconds after the drop; a lock held by a live writer stays held, and the open
 /// then fails with [`LedgerError::InUse`]. sled's periodic background flush is off:
 /// what is durable is exactly what [`Ledger::flush`] (or a clean drop) wrote.
-fn open_db(dir: &Path) -> Result<sled::Db, LedgerError> {
+fn open_db(dir: &Path, cache_capacity_bytes: u64) -> Result<sled::Db, LedgerError> {
     let start = std::time::Instant::now();
     loop {
         let attempt = sled::Config::new()
             .path(dir)
-            .cache_capacity(CACHE_CAPACITY_BYTES)
+            .cache_capacity(cache_capacity_bytes)
             .flush_every_ms(None)
             .open()
             .map_err(|e| map_open_error(dir, e));
