@@ -377,3 +377,20 @@ async fn shutdown_mid_tick_aborts_and_does_not_consume_triggers() {
         .count();
     assert_eq!(tmp, 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn corrupt_state_file_does_not_stop_refreshing() {
+    let rig = Rig::new();
+    let sched = rig.scheduler(2, 1, vec![pool(0)], Duration::from_millis(10));
+    let mi = MarketIntelligence::new(&rig.dir.path(), Arc::clone(&rig.registry));
+    mi.trigger_refresh("out_of_range", Some(&pool(0)), rig.clock.now())
+        .unwrap();
+    let state = rig.dir.path().join("intel").join("scheduler_state.json");
+    std::fs::create_dir_all(state.parent().unwrap()).unwrap();
+    std::fs::write(&state, b"{ torn").unwrap();
+    assert!(sched.load_state().is_err());
+    let r = sched.tick(&Shutdown::new()).await.unwrap();
+    assert_eq!(r.refreshed.len(), 25);
+    assert_eq!(r.triggers_consumed, 1);
+    assert_eq!(sched.load_state().unwrap().triggers_handled, 1);
+}

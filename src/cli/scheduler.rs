@@ -46,7 +46,7 @@ pub struct SchedulerArgs {
     #[arg(long, env = "TRACKA_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
     /// Data source.
-    #[arg(long, env = "INTEL_DATA_SOURCE", value_enum, default_value_t = SourceKind::Dune)]
+    #[arg(long, env = "INTEL_DATA_SOURCE", value_enum, ignore_case = true, default_value_t = SourceKind::Dune)]
     pub source: SourceKind,
     /// Seed of the mock source.
     #[arg(long, env = "HB_SEED", default_value_t = 12345)]

@@ -400,7 +400,7 @@ fn valid_window(w: &str) -> bool {
     let Some(unit) = w.chars().last() else {
         return false;
     };
-    let digits = &w[..w.len() - unit.len_utf8()];
+    let digits = w.strip_suffix(unit).unwrap_or_default();
     matches!(unit, 'm' | 'h' | 'd')
         && !digits.is_empty()
         && digits.bytes().all(|b| b.is_ascii_digit())

@@ -272,7 +272,12 @@ impl<S: RefreshSource> Scheduler<S> {
     /// Decides what the next tick does, as of `now`, from the triggers file, the cache
     /// and the saved state. Reads only.
     pub fn plan(&self, now: DateTime<Utc>) -> Result<Plan, SchedulerError> {
-        let state = self.load_state()?;
+        // an unreadable state file must not stop refreshing: requests run again
+        // (at least once) rather than never
+        let state = self.load_state().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "scheduler state unreadable; re-reading all triggers");
+            SchedulerState::default()
+        });
         let (start, lines) = self.triggers.read_from(state.triggers_offset)?;
         let mut offset = start;
         let mut consumed = 0u64;

@@ -12,8 +12,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::pool::PoolAddress;
+use super::pools::load_registry;
 use super::quality::{Hygiene, Quality};
-use super::registry::Registry;
+use super::registry::{Registry, RegistryError};
 use super::store::CacheStore;
 use super::triggers::{TriggerError, TriggerLog, TriggerRequest};
 
@@ -107,6 +108,13 @@ impl MarketIntelligence {
             store: CacheStore::open(data_dir),
             triggers: TriggerLog::open(data_dir),
         }
+    }
+
+    /// Reader over `data_dir` with the registry found the usual way
+    /// (`<data_dir>/intel_queries.json`, else the built-in one).
+    pub fn open(data_dir: &Path) -> Result<Self, RegistryError> {
+        let registry = load_registry(None, data_dir)?;
+        Ok(Self::new(data_dir, Arc::new(registry)))
     }
 
     /// The registry in use.
@@ -299,6 +307,17 @@ mod tests {
     }
 
     #[test]
+    fn open_uses_the_data_dir_registry() {
+        let d = tempfile::tempdir().unwrap();
+        assert_eq!(
+            MarketIntelligence::open(d.path()).unwrap().registry().len(),
+            25
+        );
+        std::fs::write(d.path().join("intel_queries.json"), "{").unwrap();
+        assert!(MarketIntelligence::open(d.path()).is_err());
+    }
+
+    #[test]
     fn trigger_refresh_writes_one_pool_request() {
         let d = tempfile::tempdir().unwrap();
         let mi = MarketIntelligence::new(d.path(), Arc::new(Registry::builtin().unwrap()));
@@ -326,6 +345,7 @@ mod tests {
             ("registry.rs", include_str!("registry.rs")),
             ("triggers.rs", include_str!("triggers.rs")),
             ("pool.rs", include_str!("pool.rs")),
+            ("pools.rs", include_str!("pools.rs")),
         ];
         let banned = [
             ["req", "west"].concat(),
