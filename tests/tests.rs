@@ -9,5 +9,6 @@ mod chain_validator;
 mod cli_basics;
 mod real_executor;
 mod real_gateway;
+mod real_rpc;
 mod real_standin;
 mod revm_harness;
