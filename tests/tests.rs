@@ -4,11 +4,20 @@ mod util;
 
 mod support;
 
+mod agent_evaluate;
+mod backtest;
 mod chain_node;
 mod chain_validator;
 mod cli_basics;
+mod differential;
+mod intel_cli;
+mod intel_dune;
+mod intel_scheduler;
+mod intel_standin;
+mod ledger;
 mod real_executor;
 mod real_gateway;
 mod real_rpc;
 mod real_standin;
 mod revm_harness;
+mod sim;

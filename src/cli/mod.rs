@@ -3,6 +3,13 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod backtest;
+pub mod campaign;
+pub mod evaluate;
+pub mod intel;
+pub mod scheduler;
+pub mod sim;
+pub mod trigger;
 pub mod validate_pool;
 
 /// Exit codes used by the binary.
@@ -26,10 +33,25 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a training campaign (the runbook's start_training_campaign.sh).
+    Campaign(Box<campaign::CampaignArgs>),
     /// Print the version and build information.
     Version,
+    /// Refresh the market-intelligence cache from Dune (or the mock source).
+    Scheduler(scheduler::SchedulerArgs),
+    /// Inspect the market-intelligence cache.
+    Intel(intel::IntelArgs),
+    /// Queue an immediate refresh of a pool's P0/P1 intel queries.
+    Trigger(trigger::TriggerArgs),
     /// Validate a pool over JSON-RPC (real mode's pool gate); exit 0 pass, 1 failed checks.
     ValidatePool(Box<validate_pool::ValidatePoolArgs>),
+    /// Backtest one liquidity position on a market tape (synthetic or recorded).
+    Backtest(backtest::BacktestArgs),
+    /// Replay a pool tape through the exact Uniswap V3 engine and print every result.
+    Sim(sim::SimArgs),
+    /// Train the learner on generated markets and compare it with the baselines on
+    /// held-out markets (mean reward, 95% intervals, paired differences, learning curve).
+    Evaluate(evaluate::EvaluateArgs),
 }
 
 /// Runs the parsed command and returns the process exit code.
@@ -39,6 +61,13 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             println!("tracka {}", env!("CARGO_PKG_VERSION"));
             Ok(exit::OK)
         }
+        Command::Scheduler(args) => scheduler::run(args),
+        Command::Intel(args) => intel::run(args),
+        Command::Trigger(args) => trigger::run(args),
         Command::ValidatePool(args) => validate_pool::run(*args),
+        Command::Backtest(args) => backtest::run(&args),
+        Command::Campaign(args) => campaign::run(*args),
+        Command::Sim(args) => sim::run(&args),
+        Command::Evaluate(args) => evaluate::run(&args),
     }
 }

@@ -11,6 +11,7 @@ pub mod address;
 pub mod gate;
 pub mod gateway;
 pub mod gateway_price;
+pub mod mock;
 pub mod networks;
 pub mod pool_validator;
 pub mod real;
