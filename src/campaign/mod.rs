@@ -2,16 +2,19 @@
 //! ids, the injectable clock, the episode market, the event payloads, the run digest,
 //! recovery of interrupted runs, and replay of the learning state.
 
+pub mod audit;
 pub mod clock;
 pub mod config;
 pub mod digest;
 pub mod episode_market;
+pub mod export;
 pub mod ids;
 pub mod intel_features;
 pub mod records;
 pub mod recovery;
 pub mod replay;
 pub mod runner;
+pub mod runs;
 
 use std::path::{Path, PathBuf};
 

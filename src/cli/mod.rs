@@ -3,10 +3,15 @@
 
 use clap::{Parser, Subcommand};
 
+pub mod audit;
 pub mod backtest;
 pub mod campaign;
+pub mod common;
 pub mod evaluate;
+pub mod export;
 pub mod intel;
+pub mod replay;
+pub mod runs;
 pub mod scheduler;
 pub mod sim;
 pub mod trigger;
@@ -35,6 +40,14 @@ pub struct Cli {
 pub enum Command {
     /// Run a training campaign (the runbook's start_training_campaign.sh).
     Campaign(Box<campaign::CampaignArgs>),
+    /// List runs with their outcome, or one run's episodes (--run).
+    Runs(runs::RunsArgs),
+    /// Rebuild the learning state from the ledger and check it against the recorded one.
+    Replay(replay::ReplayArgs),
+    /// Verify every event hash, the chain, run roots and every file; list what differs.
+    Audit(audit::AuditArgs),
+    /// Regenerate a run's files from the ledger, byte for byte.
+    Export(export::ExportArgs),
     /// Print the version and build information.
     Version,
     /// Refresh the market-intelligence cache from Dune (or the mock source).
@@ -67,6 +80,10 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::ValidatePool(args) => validate_pool::run(*args),
         Command::Backtest(args) => backtest::run(&args),
         Command::Campaign(args) => campaign::run(*args),
+        Command::Runs(args) => runs::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::Audit(args) => audit::run(args),
+        Command::Export(args) => export::run(args),
         Command::Sim(args) => sim::run(&args),
         Command::Evaluate(args) => evaluate::run(&args),
     }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agent::action::RebalanceRule;
 use crate::agent::proposal::Proposal;
-use crate::agent::reward::{reward_bps_from_parts, RewardParts};
+use crate::agent::reward::{reward_bps, RewardParts};
 use crate::market::{
     self, BacktestReport, Capital, MarketError, MarketTape, PositionPlan, Rebalance,
 };
@@ -87,7 +87,7 @@ pub fn execute(
     let plan = plan_for(proposal, open_ts, costs);
     let report = market::backtest::run(tape, &plan)?;
     let reward = reward_parts(&report);
-    let reward_bps = reward_bps_from_parts(&reward, proposal.capital_quote);
+    let reward_bps = reward_bps(&report, proposal.capital_quote);
     Ok(MockExecution {
         report,
         reward,

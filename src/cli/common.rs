@@ -1,0 +1,38 @@
+//! Pieces shared by the subcommands that read a data directory.
+
+use std::path::{Path, PathBuf};
+
+use crate::campaign::ids::is_valid_run_id;
+use crate::ledger::{Ledger, LedgerError};
+
+/// The data directory: the flag, else `TRACKA_DATA_DIR`, else `./data`.
+pub fn data_dir(flag: Option<PathBuf>) -> PathBuf {
+    flag.or_else(|| {
+        std::env::var_os("TRACKA_DATA_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+    .unwrap_or_else(|| PathBuf::from("data"))
+}
+
+/// Opens the ledger under `data_dir` for reading, with an error message a user can act on.
+pub fn open_ledger(data_dir: &Path) -> Result<Ledger, String> {
+    Ledger::open_read_only(&data_dir.join("ledger")).map_err(|e| match e {
+        LedgerError::NotFound { .. } => format!(
+            "no ledger under {}: run `tracka campaign` first or pass --data-dir",
+            data_dir.display()
+        ),
+        other => other.to_string(),
+    })
+}
+
+/// Checks a `--run` value.
+pub fn check_run_id(id: &str) -> Result<(), String> {
+    if is_valid_run_id(id) {
+        Ok(())
+    } else {
+        Err(format!(
+            "--run {id:?}: not a run id (expected run_YYYYMMDD_HHMMSS[_N])"
+        ))
+    }
+}

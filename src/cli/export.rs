@@ -1,0 +1,54 @@
+//! `tracka export`: regenerates a run's files from the ledger into a directory.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::common::{check_run_id, data_dir, open_ledger};
+use super::exit;
+use crate::campaign::export::export;
+use crate::campaign::CampaignError;
+
+/// Arguments of `tracka export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The run to export.
+    #[arg(long, value_name = "RUN_ID")]
+    pub run: String,
+    /// Directory to write into (created; existing files must match byte for byte).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Data directory [env: TRACKA_DATA_DIR, default ./data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+pub fn run(args: ExportArgs) -> anyhow::Result<i32> {
+    if let Err(e) = check_run_id(&args.run) {
+        eprintln!("error: {e}");
+        return Ok(exit::USAGE);
+    }
+    let dir = data_dir(args.data_dir);
+    let ledger = match open_ledger(&dir) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::USAGE);
+        }
+    };
+    match export(&ledger, &args.run, &args.out) {
+        Ok(n) => {
+            println!(
+                "exported {n} files of {} to {}",
+                args.run,
+                args.out.display()
+            );
+            Ok(exit::OK)
+        }
+        Err(CampaignError::Usage(e)) => {
+            eprintln!("error: {e}");
+            Ok(exit::USAGE)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
