@@ -312,6 +312,22 @@ async fn chain_cli_validate_pool_exit_codes_and_runbook_form() {
     let out = run(&[&base[..], &["--exec-mode", "mock"]].concat(), &[]);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("skipped"));
+    // ... also when the runbook's variables select mock (MOCK_CLMM=true wins)
+    let out = run(&base, &[("HB_ENV", "real"), ("MOCK_CLMM", "true")]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("skipped"));
+    // HB_ENV=real alone validates
+    let out = run(&base, &[("HB_ENV", "real"), env[0], env[1]]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("validation PASSED"));
+    // a bad mode is bad usage
+    let out = run(&[&base[..], &["--exec-mode", "live"]].concat(), &env);
+    assert_eq!(out.status.code(), Some(2));
     // a proposal without pool_address is bad input
     std::fs::write(&proposal, r#"{"network": "devchain"}"#).unwrap();
     let out = run(&[&base[..], &["--exec-mode", "real"]].concat(), &env);

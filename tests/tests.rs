@@ -19,6 +19,7 @@ mod intel_standin;
 mod ledger;
 mod real_executor;
 mod real_gateway;
+mod real_rpc;
 mod real_standin;
 mod revm_harness;
 mod sim;

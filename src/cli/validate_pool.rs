@@ -36,8 +36,10 @@ pub struct ValidatePoolArgs {
     #[arg(long)]
     pub episode_id: Option<String>,
     /// Execution mode: validation runs only in `real`; `mock` prints that it is skipped.
-    #[arg(long, env = "EXEC_MODE", default_value = "real")]
-    pub exec_mode: String,
+    /// When neither the flag nor EXEC_MODE is set, HB_ENV/MOCK_CLMM decide as in the
+    /// runbook if either is set; otherwise `real`.
+    #[arg(long, env = "EXEC_MODE")]
+    pub exec_mode: Option<String>,
     /// JSON-RPC URL of an Ethereum node for the network (never printed: it may hold a key).
     #[arg(long, env = "ETH_RPC_URL", hide_env_values = true)]
     pub rpc_url: Option<String>,
@@ -107,9 +109,20 @@ fn usage(msg: impl std::fmt::Display) -> anyhow::Result<i32> {
 
 /// Runs the subcommand; returns the exit code.
 pub fn run(args: ValidatePoolArgs) -> anyhow::Result<i32> {
-    let mode = match ExecMode::parse_from(&args.exec_mode, "--exec-mode/EXEC_MODE") {
-        Ok(m) => m,
-        Err(e) => return usage(e),
+    let mode = match args.exec_mode.as_deref() {
+        Some(value) => match ExecMode::parse_from(value, "--exec-mode/EXEC_MODE") {
+            Ok(m) => m,
+            Err(e) => return usage(e),
+        },
+        None => {
+            let hb_env = std::env::var("HB_ENV").ok();
+            let mock_clmm = std::env::var("MOCK_CLMM").ok();
+            if hb_env.is_some() || mock_clmm.is_some() {
+                ExecMode::derive(hb_env.as_deref(), mock_clmm.as_deref())
+            } else {
+                ExecMode::Real
+            }
+        }
     };
     let (expectation, network_name) = match (&args.pool, &args.proposal_path) {
         (Some(pool), None) => (

@@ -88,6 +88,16 @@ impl FromStr for ExecMode {
     }
 }
 
+impl From<crate::campaign::config::ExecMode> for ExecMode {
+    /// The campaign's resolved mode (flags/env as in the runbook) as the gate's mode.
+    fn from(mode: crate::campaign::config::ExecMode) -> ExecMode {
+        match mode {
+            crate::campaign::config::ExecMode::Mock => ExecMode::Mock,
+            crate::campaign::config::ExecMode::Real => ExecMode::Real,
+        }
+    }
+}
+
 /// Proof that the execution mode is `real`. Required by every constructor of a
 /// network client in [`crate::exec`]; cannot be built in mock mode.
 #[derive(Debug)]
@@ -128,6 +138,13 @@ mod tests {
             RealModeGate::open(ExecMode::Mock).unwrap_err(),
             GateError::NotRealMode(ExecMode::Mock)
         );
+    }
+
+    #[test]
+    fn campaign_mode_converts() {
+        use crate::campaign::config::ExecMode as Campaign;
+        assert!(RealModeGate::open(Campaign::Mock.into()).is_err());
+        assert!(RealModeGate::open(Campaign::Real.into()).is_ok());
     }
 
     #[test]

@@ -699,7 +699,7 @@ impl GatewayClient {
         .await
     }
 
-    /// `GET …/positions-owned` for the configured wallet (or `wallet`).
+    /// `GET …/positions-owned` for `wallet`.
     pub async fn positions_owned(&self, wallet: &str) -> Result<Vec<PositionInfo>, GatewayError> {
         let params = self.params(json!({"walletAddress": wallet}));
         self.call(
@@ -728,5 +728,86 @@ impl GatewayClient {
         let params = self.position_id_params(position_id, true);
         self.transaction(&format!("{CLMM_PREFIX}/close-position"), &params)
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exec::gate::ExecMode;
+
+    fn client(base: &str) -> GatewayClient {
+        let gate = RealModeGate::open(ExecMode::Real).unwrap();
+        let mut c = GatewayConfig::new(base, "arbitrum");
+        c.wallet_address = Some("0xabc".into());
+        GatewayClient::new(&gate, c).unwrap()
+    }
+
+    #[test]
+    fn routes_join_the_base_path() {
+        let c = client("http://localhost:15888");
+        assert_eq!(c.url("/").as_str(), "http://localhost:15888/");
+        assert_eq!(
+            c.url("/connectors/uniswap/clmm/pool-info").as_str(),
+            "http://localhost:15888/connectors/uniswap/clmm/pool-info"
+        );
+        let c = client("https://gw.example.org/prefix/");
+        assert_eq!(
+            c.url("/chains/ethereum/status").as_str(),
+            "https://gw.example.org/prefix/chains/ethereum/status"
+        );
+    }
+
+    #[test]
+    fn every_call_carries_the_network_and_wallet_where_it_moves_money() {
+        let c = client("http://localhost:15888");
+        let p = c.position_id_params("7", true);
+        assert_eq!(p["network"], "arbitrum");
+        assert_eq!(p["walletAddress"], "0xabc");
+        assert_eq!(p["positionAddress"], "7");
+        let q = c.position_id_params("7", false);
+        assert!(q.get("walletAddress").is_none());
+        // the caller cannot drop the network by passing its own fields
+        assert_eq!(
+            c.params(json!({"poolAddress": "0x1"}))["network"],
+            "arbitrum"
+        );
+    }
+
+    #[test]
+    fn only_transient_failures_are_retryable() {
+        let api = |status| GatewayError::Api {
+            route: "/".into(),
+            status,
+            message: String::new(),
+            code: None,
+            error: None,
+        };
+        for s in [429, 502, 503, 504] {
+            assert!(api(s).retryable(), "{s}");
+        }
+        for s in [400, 401, 404, 500] {
+            assert!(!api(s).retryable(), "{s}");
+        }
+        let reverted = GatewayError::TxReverted {
+            route: "/".into(),
+            signature: "0x1".into(),
+        };
+        assert!(!reverted.retryable());
+    }
+
+    #[test]
+    fn bad_urls_are_refused() {
+        let gate = RealModeGate::open(ExecMode::Real).unwrap();
+        let err = GatewayClient::new(&gate, GatewayConfig::new("localhost:15888", "mainnet"));
+        assert!(
+            matches!(err, Err(GatewayError::InvalidUrl { .. })),
+            "{err:?}"
+        );
+        let err = GatewayClient::new(&gate, GatewayConfig::new("nonsense", "mainnet"));
+        assert!(
+            matches!(err, Err(GatewayError::InvalidUrl { .. })),
+            "{err:?}"
+        );
     }
 }
