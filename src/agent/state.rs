@@ -146,6 +146,16 @@ impl LearningState {
         let d = FEATURE_DIM;
         let x = &update.features;
         let r = update.reward_bps;
+        if let Some(arm) = self.arms.get(&update.action_index) {
+            // a state read from JSON may carry arms of the wrong size
+            if arm.xtx.len() != d * d || arm.xty.len() != d {
+                return Err(AgentError::BadArm {
+                    arm: update.action_index,
+                    xtx_len: arm.xtx.len(),
+                    xty_len: arm.xty.len(),
+                });
+            }
+        }
         let arm = self.arms.entry(update.action_index).or_default();
         for i in 0..d {
             for j in 0..d {
@@ -296,5 +306,16 @@ mod tests {
         }
         s.apply(&good).unwrap();
         assert_ne!(s.hash(), before);
+        // a malformed state (e.g. edited JSON) is an error, not a panic
+        let mut broken = s.clone();
+        if let Some(arm) = broken.arms.get_mut(&good.action_index) {
+            arm.xtx.pop();
+        }
+        let h = broken.hash();
+        assert!(matches!(
+            broken.apply(&good),
+            Err(AgentError::BadArm { .. })
+        ));
+        assert_eq!(broken.hash(), h);
     }
 }
