@@ -71,13 +71,19 @@ fn evaluate_table_and_determinism() {
 #[test]
 fn evaluate_rejects_bad_settings() {
     let t = TestDir::new();
-    for bad in [
-        vec!["evaluate", "--eval", "0"],
-        vec!["evaluate", "--budget", "-5"],
-        vec!["evaluate", "--train", "x"],
-        vec!["evaluate", "--gas-gwei-min", "10", "--gas-gwei-max", "1"],
+    for (bad, says) in [
+        (vec!["evaluate", "--eval", "0"], "eval = 0"),
+        (vec!["evaluate", "--budget=-5"], "budget_quote = -5"),
+        (vec!["evaluate", "--train", "x"], "--train"),
+        (
+            vec!["evaluate", "--gas-gwei-min", "10", "--gas-gwei-max", "1"],
+            "gas_gwei_max = 1",
+        ),
     ] {
         let out = t.run(&bad);
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{bad:?}: {stderr}");
+        assert!(!t.path().join("data/eval").exists());
     }
 }

@@ -505,6 +505,8 @@ pub struct PolicyResult {
     pub summary: MeanCi,
     /// Backtests that failed (counted as reward 0).
     pub failures: usize,
+    /// Held-out market index and error of each failed backtest.
+    pub errors: Vec<(usize, String)>,
     /// Mean budget reward per regime preset.
     pub by_regime: BTreeMap<String, f64>,
     /// How often each action key was chosen.
@@ -555,7 +557,7 @@ pub fn evaluate(
         })
         .collect::<Result<_, _>>()?;
     let mut rewards: Vec<Vec<f64>> = vec![Vec::new(); policies.len()];
-    let mut failures = vec![0usize; policies.len()];
+    let mut errors: Vec<Vec<(usize, String)>> = vec![Vec::new(); policies.len()];
     let mut actions: Vec<BTreeMap<String, usize>> = vec![BTreeMap::new(); policies.len()];
     let mut regimes = Vec::with_capacity(cfg.eval);
     for i in 0..cfg.eval {
@@ -563,8 +565,8 @@ pub fn evaluate(
         regimes.push(regime_name(m.regime).to_string());
         for (k, p) in policies.iter().enumerate() {
             let ep = run_episode(p.as_ref(), &training.state, &m, cfg, "propose/eval")?;
-            if ep.report.is_err() {
-                failures[k] += 1;
+            if let Err(e) = &ep.report {
+                errors[k].push((i, e.clone()));
             }
             rewards[k].push(ep.reward_budget_bps);
             *actions[k]
@@ -591,7 +593,8 @@ pub fn evaluate(
             policy: (*name).clone(),
             summary: mean_ci(&rewards[k]),
             rewards_bps: rewards[k].clone(),
-            failures: failures[k],
+            failures: errors[k].len(),
+            errors: errors[k].clone(),
             by_regime: by.into_iter().map(|(k, v)| (k, mean_ci(&v).mean)).collect(),
             actions: actions[k].clone(),
         });

@@ -7,7 +7,8 @@
 //! per-action mean), the estimate is `θ_a = A_a⁻¹ b_a`, the predicted reward
 //! `μ_a = θ_aᵀ x` and its uncertainty `w_a = √(xᵀ A_a⁻¹ x)`. Exploring, the learner
 //! scores `μ_a + α · s · w_a` (`s` = RMS reward seen so far, 100 bps before two
-//! updates); frozen (greedy), it scores the pessimistic `μ_a − β · s · w_a`, which
+//! updates), after a warm-up that tries every feasible action [`MIN_PULLS`] times;
+//! frozen (greedy), it scores the pessimistic `μ_a − β · s · w_a`, which
 //! prefers well-measured actions over lucky rarely-tried ones. One uniform draw per
 //! feasible candidate breaks exact ties (all arms tie before any learning). With sizing
 //! on, the position deploys the minimum share of the budget only when even the optimistic
@@ -33,6 +34,10 @@ pub const RIDGE_LAMBDA: f64 = 10.0;
 pub const RIDGE_LAMBDA_BIAS: f64 = 1.0;
 /// Exploration multiplier α.
 pub const UCB_ALPHA: f64 = 1.0;
+/// While exploring, every feasible action is first tried this many times (least tried
+/// first): with heavy-tailed rewards, UCB alone could lock onto an action that was lucky
+/// early and never measure the others (seen on development markets).
+pub const MIN_PULLS: u64 = 10;
 /// Pessimism multiplier β of the frozen learner.
 pub const FROZEN_BETA: f64 = 1.0;
 /// Reward scale before the state has two updates (basis points).
@@ -123,13 +128,14 @@ impl Policy for Learner {
         let scale = state.reward_rms().unwrap_or(DEFAULT_REWARD_SCALE_BPS);
         let mut scores = BTreeMap::new();
         let mut draws = Vec::new();
-        // (score, draw, index, estimate) of the best so far
-        let mut best: Option<(f64, f64, usize, Estimate)> = None;
+        // (priority key, draw, index, estimate) of the best so far
+        let mut best: Option<((u8, f64), f64, usize, Estimate)> = None;
         for (index, cand) in catalog().iter().enumerate() {
             if cand.pool_slot >= slots {
                 continue;
             }
             let est = estimate(state, index, &ctx.features)?;
+            let pulls = state.arms.get(&index).map_or(0, |a| a.n);
             let score = if self.explore {
                 est.mean + UCB_ALPHA * scale * est.width
             } else {
@@ -138,12 +144,19 @@ impl Policy for Learner {
             let draw: f64 = rng.gen();
             draws.push(draw);
             scores.insert(cand.key(), score);
+            // warm-up: while exploring, an action tried fewer than MIN_PULLS times goes
+            // first (the least tried first); otherwise the highest score
+            let key = if self.explore && pulls < MIN_PULLS {
+                (1, -(pulls as f64))
+            } else {
+                (0, score)
+            };
             let better = match best {
                 None => true,
-                Some((s, u, _, _)) => score > s || (score == s && draw > u),
+                Some((k, u, _, _)) => key > k || (key == k && draw > u),
             };
             if better {
-                best = Some((score, draw, index, est));
+                best = Some((key, draw, index, est));
             }
         }
         let (_, _, index, est) = best.ok_or(AgentError::NoFeasibleAction {
@@ -246,20 +259,20 @@ mod tests {
     #[test]
     fn converges_to_the_clearly_best_action() {
         // action 7 earns +40 bps, everything else loses 20
-        let state = train(11, 300, |_, a| if a == 7 { 40.0 } else { -20.0 });
+        let state = train(11, 600, |_, a| if a == 7 { 40.0 } else { -20.0 });
         for up in [true, false] {
             let p = greedy_choice(&state, up);
             assert_eq!(p.action.index, Some(7), "{:?}", p.scores);
             assert_eq!(p.action.size_fraction, 1.0);
         }
-        // the bandit spent most of its episodes on the best action
-        assert!(state.arms[&7].n > 150, "{}", state.arms[&7].n);
+        // the bandit spent most of its post-warm-up episodes on the best action
+        assert!(state.arms[&7].n > 250, "{}", state.arms[&7].n);
     }
 
     #[test]
     fn learns_the_context_dependent_best_action() {
         // skewed up (index 1) pays in up-trends, skewed down (index 2) in down-trends
-        let state = train(12, 600, |up, a| match (up, a) {
+        let state = train(12, 900, |up, a| match (up, a) {
             (true, 1) | (false, 2) => 30.0,
             _ => -15.0,
         });
@@ -269,7 +282,7 @@ mod tests {
 
     #[test]
     fn shrinks_the_position_when_everything_loses() {
-        let state = train(13, 200, |_, a| if a == 3 { -5.0 } else { -60.0 });
+        let state = train(13, 1000, |_, a| if a == 3 { -5.0 } else { -60.0 });
         let p = greedy_choice(&state, true);
         assert_eq!(p.action.index, Some(3));
         assert_eq!(p.action.size_fraction, 0.25);
@@ -290,6 +303,19 @@ mod tests {
         assert_eq!(a.hash(), b.hash());
         let c = train(22, 150, f);
         assert_ne!(a.hash(), c.hash());
+    }
+
+    #[test]
+    fn warm_up_tries_every_feasible_action_first() {
+        // one action pays far more, but the warm-up still measures every other one
+        let k = 2 * crate::agent::action::CANDIDATES_PER_SLOT; // two pools
+        let state = train(
+            14,
+            k as u64 * MIN_PULLS,
+            |_, a| if a == 0 { 500.0 } else { 0.0 },
+        );
+        assert_eq!(state.arms.len(), k);
+        assert!(state.arms.values().all(|a| a.n == MIN_PULLS));
     }
 
     #[test]

@@ -146,6 +146,16 @@ impl LearningState {
         let d = FEATURE_DIM;
         let x = &update.features;
         let r = update.reward_bps;
+        if let Some(arm) = self.arms.get(&update.action_index) {
+            // a state read from JSON may carry arms of the wrong size
+            if arm.xtx.len() != d * d || arm.xty.len() != d {
+                return Err(AgentError::BadArm {
+                    arm: update.action_index,
+                    xtx_len: arm.xtx.len(),
+                    xty_len: arm.xty.len(),
+                });
+            }
+        }
         let arm = self.arms.entry(update.action_index).or_default();
         for i in 0..d {
             for j in 0..d {
@@ -175,30 +185,37 @@ impl LearningState {
     /// count u64 ‖ per arm in index order (index u64, n u64, xtx, xty, reward_sum,
     /// reward_sq_sum), integers and `f64::to_bits` little-endian, −0.0 written as 0.0.
     pub fn hash(&self) -> [u8; 32] {
-        let mut h = blake3::Hasher::new();
-        h.update(HASH_DOMAIN);
-        h.update(&(FEATURE_DIM as u64).to_le_bytes());
-        h.update(&self.updates.to_le_bytes());
-        h.update(&(self.arms.len() as u64).to_le_bytes());
-        let f = |h: &mut blake3::Hasher, x: f64| {
+        blake3::hash(&self.canonical_bytes()).into()
+    }
+
+    /// The canonical encoding [`LearningState::hash`] hashes.
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        let per_arm = 8 * (5 + FEATURE_DIM * FEATURE_DIM + FEATURE_DIM + 2);
+        let mut out = Vec::with_capacity(HASH_DOMAIN.len() + 24 + self.arms.len() * per_arm);
+        out.extend_from_slice(HASH_DOMAIN);
+        let u = |out: &mut Vec<u8>, x: u64| out.extend_from_slice(&x.to_le_bytes());
+        let f = |out: &mut Vec<u8>, x: f64| {
             let x = if x == 0.0 { 0.0 } else { x };
-            h.update(&x.to_bits().to_le_bytes());
+            out.extend_from_slice(&x.to_bits().to_le_bytes());
         };
+        u(&mut out, FEATURE_DIM as u64);
+        u(&mut out, self.updates);
+        u(&mut out, self.arms.len() as u64);
         for (index, arm) in &self.arms {
-            h.update(&(*index as u64).to_le_bytes());
-            h.update(&arm.n.to_le_bytes());
-            h.update(&(arm.xtx.len() as u64).to_le_bytes());
+            u(&mut out, *index as u64);
+            u(&mut out, arm.n);
+            u(&mut out, arm.xtx.len() as u64);
             for x in &arm.xtx {
-                f(&mut h, *x);
+                f(&mut out, *x);
             }
-            h.update(&(arm.xty.len() as u64).to_le_bytes());
+            u(&mut out, arm.xty.len() as u64);
             for x in &arm.xty {
-                f(&mut h, *x);
+                f(&mut out, *x);
             }
-            f(&mut h, arm.reward_sum);
-            f(&mut h, arm.reward_sq_sum);
+            f(&mut out, arm.reward_sum);
+            f(&mut out, arm.reward_sq_sum);
         }
-        *h.finalize().as_bytes()
+        out
     }
 
     /// [`LearningState::hash`] as lowercase hex.
@@ -267,6 +284,16 @@ mod tests {
         tweaked[3].reward_bps = f64::from_bits(tweaked[3].reward_bps.to_bits() ^ 1);
         assert_ne!(a.hash(), LearningState::replay(&tweaked).unwrap().hash());
         assert_ne!(LearningState::default().hash(), a.hash());
+        // −0.0 and 0.0 encode alike
+        let mut z = a.clone();
+        if let Some(arm) = z.arms.values_mut().next() {
+            arm.reward_sum = 0.0;
+        }
+        let mut nz = z.clone();
+        if let Some(arm) = nz.arms.values_mut().next() {
+            arm.reward_sum = -0.0;
+        }
+        assert_eq!(z.hash(), nz.hash());
     }
 
     #[test]
@@ -296,5 +323,16 @@ mod tests {
         }
         s.apply(&good).unwrap();
         assert_ne!(s.hash(), before);
+        // a malformed state (e.g. edited JSON) is an error, not a panic
+        let mut broken = s.clone();
+        if let Some(arm) = broken.arms.get_mut(&good.action_index) {
+            arm.xtx.pop();
+        }
+        let h = broken.hash();
+        assert!(matches!(
+            broken.apply(&good),
+            Err(AgentError::BadArm { .. })
+        ));
+        assert_eq!(broken.hash(), h);
     }
 }
