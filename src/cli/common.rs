@@ -3,7 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use crate::campaign::ids::is_valid_run_id;
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::{Ledger, LedgerError, LedgerOptions};
+
+/// sled's page cache for the read-only tools: replay and audit read the whole ledger, so
+/// a cache that holds it avoids rebuilding pages (sled allocates up to this, as needed).
+const READ_CACHE_BYTES: u64 = 512 * 1024 * 1024;
 
 /// The data directory: the flag, else `TRACKA_DATA_DIR`, else `./data`.
 pub fn data_dir(flag: Option<PathBuf>) -> PathBuf {
@@ -17,7 +21,10 @@ pub fn data_dir(flag: Option<PathBuf>) -> PathBuf {
 
 /// Opens the ledger under `data_dir` for reading, with an error message a user can act on.
 pub fn open_ledger(data_dir: &Path) -> Result<Ledger, String> {
-    Ledger::open_read_only(&data_dir.join("ledger")).map_err(|e| match e {
+    let options = LedgerOptions {
+        cache_capacity_bytes: READ_CACHE_BYTES,
+    };
+    Ledger::open_read_only_with(&data_dir.join("ledger"), options).map_err(|e| match e {
         LedgerError::NotFound { .. } => format!(
             "no ledger under {}: run `tracka campaign` first or pass --data-dir",
             data_dir.display()
