@@ -112,7 +112,7 @@ fn close_run(
         if ev.episode_id.is_some() && ev.kind != EventKind::EpisodeFinished {
             open.push(ev.clone());
         }
-        w.absorb(&ev);
+        w.absorb(&ev)?;
     }
 
     for episode_id in &needs_repair {

@@ -30,7 +30,7 @@ use crate::intel::pool::PoolAddress;
 use crate::intel::pools::load_registry;
 use crate::intel::snapshot::{IntelInputs, MarketIntelligence};
 use crate::intel::store::CacheStore;
-use crate::ledger::projection::{self, LogLines};
+use crate::ledger::projection::{self, LogLines, ManifestBuilder};
 use crate::ledger::{
     artifact_fs, ArtifactWritten, EventKind, Hash, Ledger, MerkleAccumulator, StoredEvent,
 };
@@ -195,7 +195,7 @@ pub fn run(
     let learning_state_hash = state.hash_hex();
     let fin = w.finish(ok, failed, 0, "complete", &learning_state_hash)?;
     w.flush_log(console)?;
-    recovery::write_run_files(&ledger, &data_dir, &run_id)?;
+    w.write_run_files()?;
     Ok(CampaignReport {
         run_id,
         run_dir,
@@ -221,6 +221,7 @@ pub(crate) struct RunWriter<'a> {
     merkle: MerkleAccumulator,
     digest: DigestAccumulator,
     log_lines: LogLines,
+    manifest: ManifestBuilder,
     pending_log: Vec<String>,
     pub events: u64,
 }
@@ -245,6 +246,7 @@ impl<'a> RunWriter<'a> {
             merkle: MerkleAccumulator::new(),
             digest: DigestAccumulator::new(),
             log_lines: LogLines::default(),
+            manifest: ManifestBuilder::default(),
             pending_log: Vec::new(),
             events: 0,
         })
@@ -252,10 +254,29 @@ impl<'a> RunWriter<'a> {
 
     /// Takes an existing event of the run into the accumulators (recovery resumes a
     /// run this way, streaming its events).
-    pub fn absorb(&mut self, ev: &StoredEvent) {
+    pub fn absorb(&mut self, ev: &StoredEvent) -> Result<(), CampaignError> {
         self.merkle.push(&ev.hash);
         self.digest.push(ev);
+        self.manifest.push(ev)?;
         self.events += 1;
+        Ok(())
+    }
+
+    /// Writes manifest.json from what was absorbed and seals campaign.log (its live lines
+    /// are the projection's lines: the same `LogLines` made them). Call after `finish`
+    /// and `flush_log`.
+    pub fn write_run_files(&mut self) -> Result<(), CampaignError> {
+        let manifest = std::mem::take(&mut self.manifest);
+        if let Some(bytes) = manifest.finish() {
+            let path = self.run_dir.join(projection::MANIFEST);
+            artifact_fs::write_artifact(&path, &bytes, true)?;
+        }
+        let log = self.run_dir.join(projection::CAMPAIGN_LOG);
+        let mut perms = fs::metadata(&log)
+            .map_err(|e| CampaignError::io(&log, e))?
+            .permissions();
+        perms.set_readonly(true);
+        fs::set_permissions(&log, perms).map_err(|e| CampaignError::io(&log, e))
     }
 
     pub fn append<T: Serialize>(
@@ -272,7 +293,7 @@ impl<'a> RunWriter<'a> {
             .ledger
             .get(rec.seq)?
             .ok_or_else(|| CampaignError::Internal(format!("event {} vanished", rec.seq)))?;
-        self.absorb(&ev);
+        self.absorb(&ev)?;
         let lines = self.log_lines.lines(&ev);
         self.pending_log.extend(lines);
         Ok(ev)

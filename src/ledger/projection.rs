@@ -352,7 +352,8 @@ impl CampaignLogBuilder {
 struct ManifestEpisode {
     index: u64,
     episode_id: String,
-    artifacts: Map<String, Value>,
+    /// (file name, blake3, size), in the order recorded.
+    artifacts: Vec<(String, super::hash::Hash, u64)>,
     outcome: String,
 }
 
@@ -383,7 +384,7 @@ impl ManifestBuilder {
                 self.episodes.push(ManifestEpisode {
                     index: s.index,
                     episode_id: ev.episode_id.clone().unwrap_or_default(),
-                    artifacts: Map::new(),
+                    artifacts: Vec::new(),
                     outcome: "running".into(),
                 });
             }
@@ -391,9 +392,9 @@ impl ManifestBuilder {
                 let a: super::events::ArtifactWritten = decode(ev)?;
                 if let Some(i) = current(&mut self.episodes) {
                     let name = a.path.rsplit('/').next().unwrap_or(&a.path).to_string();
-                    self.episodes[i]
-                        .artifacts
-                        .insert(name, json!({"blake3": a.blake3.to_hex(), "size": a.size}));
+                    let list = &mut self.episodes[i].artifacts;
+                    list.retain(|(n, _, _)| *n != name);
+                    list.push((name, a.blake3, a.size));
                 }
             }
             EventKind::EpisodeAborted => {
@@ -420,8 +421,15 @@ impl ManifestBuilder {
             .episodes
             .into_iter()
             .map(|e| {
+                let artifacts: Map<String, Value> = e
+                    .artifacts
+                    .into_iter()
+                    .map(|(name, hash, size)| {
+                        (name, json!({"blake3": hash.to_hex(), "size": size}))
+                    })
+                    .collect();
                 json!({"index": e.index, "episode_id": e.episode_id, "outcome": e.outcome,
-                       "artifacts": e.artifacts})
+                       "artifacts": artifacts})
             })
             .collect();
         let v = json!({
