@@ -12,13 +12,20 @@ use crate::util::TestDir;
 /// Small markets keep debug-build episodes quick.
 pub const FAST: &[&str] = &["--warmup-minutes", "60", "--hold-minutes", "120"];
 
-pub fn campaign(t: &TestDir, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+/// `tracka campaign` with the FAST market flags, `args` and `env` (not yet run).
+pub fn campaign_cmd(t: &TestDir, env: &[(&str, &str)], args: &[&str]) -> std::process::Command {
     let mut cmd = t.cmd();
     cmd.arg("campaign").args(FAST).args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.output().expect("run tracka campaign")
+    cmd
+}
+
+pub fn campaign(t: &TestDir, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    campaign_cmd(t, env, args)
+        .output()
+        .expect("run tracka campaign")
 }
 
 pub fn text(out: &std::process::Output) -> String {
@@ -51,7 +58,7 @@ pub fn episodes(run: &Path) -> Vec<PathBuf> {
     eps
 }
 
-fn json(path: &Path) -> Value {
+pub fn json(path: &Path) -> Value {
     let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

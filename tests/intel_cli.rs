@@ -17,12 +17,12 @@ use tracka::intel::{
 use crate::intel_standin::{Behavior, StandIn, KEY};
 use crate::util::TestDir;
 
-const POOL: &str = "0x88e6A0c2dDD26FEEb64F039a2c41296FcB3f5640";
-const POOL_LC: &str = "0x88e6a0c2ddd26feeb64f039a2c41296fcb3f5640";
+pub const POOL: &str = "0x88e6A0c2dDD26FEEb64F039a2c41296FcB3f5640";
+pub const POOL_LC: &str = "0x88e6a0c2ddd26feeb64f039a2c41296fcb3f5640";
 
 /// `tracka` in the test dir with the intel environment cleared, data in `<dir>/data`
 /// holding a one-pool pools list, and (optionally) the stand-in as Dune.
-fn tracka(t: &TestDir, standin: Option<&StandIn>) -> Command {
+pub fn tracka(t: &TestDir, standin: Option<&StandIn>) -> Command {
     let data = t.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
     let pools =
@@ -48,7 +48,7 @@ fn tracka(t: &TestDir, standin: Option<&StandIn>) -> Command {
     c
 }
 
-fn run(mut c: Command, args: &[&str]) -> Output {
+pub fn run(mut c: Command, args: &[&str]) -> Output {
     c.args(args).output().expect("run tracka")
 }
 
@@ -358,7 +358,7 @@ fn trigger_cli_and_bad_input() {
 
 /// A registry where everything goes stale after 1 s, so a daemon ticking every second
 /// rewrites every entry on every tick.
-fn write_hot_registry(data: &Path) {
+pub fn write_hot_registry(data: &Path) {
     let mut reg: Value =
         serde_json::from_str(tracka::intel::registry::BUILTIN_REGISTRY_JSON).unwrap();
     for q in reg["queries"].as_array_mut().unwrap() {
@@ -368,7 +368,7 @@ fn write_hot_registry(data: &Path) {
     std::fs::write(data.join("intel_queries.json"), reg.to_string()).unwrap();
 }
 
-fn spawn_daemon(t: &TestDir, s: &StandIn, extra: &[&str]) -> Child {
+pub fn spawn_daemon(t: &TestDir, s: &StandIn, extra: &[&str]) -> Child {
     let mut c = tracka(t, Some(s));
     write_hot_registry(&t.path().join("data"));
     c.args([
@@ -389,7 +389,7 @@ fn spawn_daemon(t: &TestDir, s: &StandIn, extra: &[&str]) -> Child {
     .expect("spawn scheduler daemon")
 }
 
-fn terminate(mut child: Child) -> Output {
+pub fn terminate(mut child: Child) -> Output {
     let pid = child.id().to_string();
     let ok = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(ok.success());
@@ -405,7 +405,7 @@ fn terminate(mut child: Child) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn assert_clean_cache(data: &Path) {
+pub fn assert_clean_cache(data: &Path) {
     let store = CacheStore::open(data);
     if !store.dir().exists() {
         return;

@@ -12,6 +12,7 @@ mod chain_validator;
 mod cli_basics;
 mod crash;
 mod differential;
+mod intel_campaign;
 mod intel_cli;
 mod intel_dune;
 mod intel_scheduler;
