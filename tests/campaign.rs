@@ -420,6 +420,14 @@ fn replay_names_the_first_divergent_event() {
             v["state_hash_after"] = Value::from("00".repeat(32));
             payload = tracka::ledger::canonical_json(&v).unwrap();
         }
+        if e.kind == tracka::ledger::EventKind::RunFinished {
+            // a consistent forger also re-roots the run
+            let mut v: Value = serde_json::from_slice(&payload).unwrap();
+            let root = forged.run_finished_payload(&e.run_id).unwrap();
+            v["merkle_root"] = Value::from(root.merkle_root.to_hex());
+            v["event_count"] = Value::from(root.event_count);
+            payload = tracka::ledger::canonical_json(&v).unwrap();
+        }
         forged
             .append_raw(
                 e.kind,

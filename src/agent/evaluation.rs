@@ -22,11 +22,9 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::market::{
-    generate, BacktestReport, Capital, MarketError, MarketRegime, MarketSpec, MarketTape,
-    PositionPlan, Rebalance,
+    generate, BacktestReport, MarketError, MarketRegime, MarketSpec, MarketTape, PositionPlan,
 };
 
-use super::action::RebalanceRule;
 use super::context::{IntelFeatures, IntelValue, Quality};
 use super::error::AgentError;
 use super::gate::{gate, GateInput, DEFAULT_MIN_FRESH_PCT};
@@ -303,28 +301,13 @@ pub fn market(cfg: &EvalConfig, split: Split, index: usize) -> Result<Market, Ev
     })
 }
 
-/// The backtest plan of a proposal.
+/// The backtest plan of a proposal (the same mapping mock execution uses).
 pub fn plan_for(p: &Proposal, m: &Market, cfg: &EvalConfig) -> PositionPlan {
-    let (open_ts, close_ts) = (m.open_ts, m.close_ts);
-    PositionPlan {
-        pool: p.pool_index,
-        tick_lower: p.tick_lower,
-        tick_upper: p.tick_upper,
-        capital: Capital::Quote {
-            amount: p.capital_quote,
-        },
-        open_ts,
-        close_ts: Some(close_ts),
-        rebalance: match p.rebalance {
-            RebalanceRule::None => Rebalance::None,
-            RebalanceRule::Recenter { after_minutes_out } => Rebalance::Recenter {
-                after_minutes_out,
-                width_ticks: p.tick_upper - p.tick_lower,
-            },
-        },
+    let costs = crate::exec::mock::MockCosts {
         gas_cost_quote_per_tx: m.gas_cost_quote_per_tx,
         swap_cost_bps: cfg.swap_cost_bps,
-    }
+    };
+    crate::exec::mock::plan_for(p, m.open_ts, Some(m.close_ts), &costs)
 }
 
 /// One policy on one market.

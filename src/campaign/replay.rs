@@ -53,6 +53,35 @@ pub fn learning_state(ledger: &Ledger) -> Result<ReplayOutcome, CampaignError> {
     replay(ledger, None)
 }
 
+/// Verifies the ledger (every hash, the chain, run roots), then replays it up to the end
+/// of run `until_run` (all of it when `None`). A ledger that does not verify is reported
+/// as the divergence at its first bad event, and nothing is folded.
+pub fn verified_replay(
+    ledger: &Ledger,
+    until_run: Option<&str>,
+) -> Result<ReplayOutcome, CampaignError> {
+    let report = ledger.verify()?;
+    if let Some(bad) = report.first_bad {
+        return Ok(ReplayOutcome {
+            state: LearningState::default(),
+            learning_state_hash: String::new(),
+            events: report.events,
+            learning_updates: 0,
+            runs: Vec::new(),
+            divergence: Some(Divergence {
+                seq: bad.seq,
+                run_id: String::new(),
+                episode_id: None,
+                kind: "ledger".into(),
+                what: "event verification (hash, chain or run root)".into(),
+                recorded: "a verified event".into(),
+                replayed: bad.reason,
+            }),
+        });
+    }
+    replay(ledger, until_run)
+}
+
 /// Replays the ledger up to the end of run `until_run` (all of it when `None`).
 pub fn replay(ledger: &Ledger, until_run: Option<&str>) -> Result<ReplayOutcome, CampaignError> {
     let mut r = Replayer::default();

@@ -1,5 +1,5 @@
-//! `tracka replay`: rebuilds the learning state and run summaries from the events and
-//! checks them against what the campaign recorded.
+//! `tracka replay`: verifies the ledger, rebuilds the learning state and run summaries
+//! from the events and checks them against what the campaign recorded.
 
 use std::path::PathBuf;
 
@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::common::{check_run_id, data_dir, open_ledger};
 use super::exit;
-use crate::campaign::replay::replay;
+use crate::campaign::replay::verified_replay;
 use crate::campaign::CampaignError;
 
 /// Arguments of `tracka replay`.
@@ -40,7 +40,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<i32> {
             return Ok(exit::USAGE);
         }
     };
-    let out = match replay(&ledger, args.run.as_deref()) {
+    let out = match verified_replay(&ledger, args.run.as_deref()) {
         Ok(o) => o,
         Err(CampaignError::Usage(e)) => {
             eprintln!("error: {e}");

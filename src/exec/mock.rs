@@ -40,8 +40,14 @@ pub struct MockExecution {
     pub reward_bps: f64,
 }
 
-/// The backtest plan that executes `proposal` from `open_ts` to the tape's end.
-pub fn plan_for(proposal: &Proposal, open_ts: u64, costs: &MockCosts) -> PositionPlan {
+/// The backtest plan that executes `proposal` from `open_ts` to `close_ts` (the tape's
+/// end when `None`).
+pub fn plan_for(
+    proposal: &Proposal,
+    open_ts: u64,
+    close_ts: Option<u64>,
+    costs: &MockCosts,
+) -> PositionPlan {
     let rebalance = match proposal.rebalance {
         RebalanceRule::None => Rebalance::None,
         RebalanceRule::Recenter { after_minutes_out } => Rebalance::Recenter {
@@ -57,7 +63,7 @@ pub fn plan_for(proposal: &Proposal, open_ts: u64, costs: &MockCosts) -> Positio
             amount: proposal.capital_quote,
         },
         open_ts,
-        close_ts: None,
+        close_ts,
         rebalance,
         gas_cost_quote_per_tx: costs.gas_cost_quote_per_tx,
         swap_cost_bps: costs.swap_cost_bps,
@@ -84,7 +90,7 @@ pub fn execute(
     open_ts: u64,
     costs: &MockCosts,
 ) -> Result<MockExecution, MarketError> {
-    let plan = plan_for(proposal, open_ts, costs);
+    let plan = plan_for(proposal, open_ts, None, costs);
     let report = market::backtest::run(tape, &plan)?;
     let reward = reward_parts(&report);
     let reward_bps = reward_bps(&report, proposal.capital_quote);
