@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::common::{check_run_id, data_dir, open_ledger};
+use super::common::open_for;
 use super::exit;
 use crate::campaign::audit::audit;
 use crate::campaign::CampaignError;
@@ -25,19 +25,9 @@ pub struct AuditArgs {
 
 /// Exit 0 when everything verifies, 1 when anything does not, 2 on bad input.
 pub fn run(args: AuditArgs) -> anyhow::Result<i32> {
-    if let Some(id) = &args.run {
-        if let Err(e) = check_run_id(id) {
-            eprintln!("error: {e}");
-            return Ok(exit::USAGE);
-        }
-    }
-    let dir = data_dir(args.data_dir);
-    let ledger = match open_ledger(&dir) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(exit::USAGE);
-        }
+    let (dir, ledger) = match open_for(args.data_dir, args.run.as_deref()) {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
     };
     let report = match audit(&ledger, &dir, args.run.as_deref()) {
         Ok(r) => r,

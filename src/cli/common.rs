@@ -43,3 +43,22 @@ pub fn check_run_id(id: &str) -> Result<(), String> {
         ))
     }
 }
+
+/// The common start of the read-only subcommands: checks `--run`, resolves the data
+/// directory and opens its ledger. On failure prints the error and returns the usage
+/// exit code.
+pub fn open_for(
+    data_dir_flag: Option<PathBuf>,
+    run: Option<&str>,
+) -> Result<(PathBuf, Ledger), i32> {
+    let fail = |e: String| {
+        eprintln!("error: {e}");
+        super::exit::USAGE
+    };
+    if let Some(id) = run {
+        check_run_id(id).map_err(fail)?;
+    }
+    let dir = data_dir(data_dir_flag);
+    let ledger = open_ledger(&dir).map_err(fail)?;
+    Ok((dir, ledger))
+}

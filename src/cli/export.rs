@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::common::{check_run_id, data_dir, open_ledger};
+use super::common::open_for;
 use super::exit;
 use crate::campaign::export::export;
 use crate::campaign::CampaignError;
@@ -24,17 +24,9 @@ pub struct ExportArgs {
 }
 
 pub fn run(args: ExportArgs) -> anyhow::Result<i32> {
-    if let Err(e) = check_run_id(&args.run) {
-        eprintln!("error: {e}");
-        return Ok(exit::USAGE);
-    }
-    let dir = data_dir(args.data_dir);
-    let ledger = match open_ledger(&dir) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(exit::USAGE);
-        }
+    let (_, ledger) = match open_for(args.data_dir, Some(&args.run)) {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
     };
     match export(&ledger, &args.run, &args.out) {
         Ok(n) => {

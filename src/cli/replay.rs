@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::common::{check_run_id, data_dir, open_ledger};
+use super::common::open_for;
 use super::exit;
 use crate::campaign::replay::verified_replay;
 use crate::campaign::CampaignError;
@@ -26,19 +26,9 @@ pub struct ReplayArgs {
 
 /// Exit 0 when replay matches the recorded history, 1 at the first divergence.
 pub fn run(args: ReplayArgs) -> anyhow::Result<i32> {
-    if let Some(id) = &args.run {
-        if let Err(e) = check_run_id(id) {
-            eprintln!("error: {e}");
-            return Ok(exit::USAGE);
-        }
-    }
-    let dir = data_dir(args.data_dir);
-    let ledger = match open_ledger(&dir) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(exit::USAGE);
-        }
+    let (_, ledger) = match open_for(args.data_dir, args.run.as_deref()) {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
     };
     let out = match verified_replay(&ledger, args.run.as_deref()) {
         Ok(o) => o,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::common::{check_run_id, data_dir, open_ledger};
+use super::common::open_for;
 use super::exit;
 use crate::campaign::runs::{list_episodes, list_runs};
 use crate::campaign::CampaignError;
@@ -24,13 +24,9 @@ pub struct RunsArgs {
 }
 
 pub fn run(args: RunsArgs) -> anyhow::Result<i32> {
-    let dir = data_dir(args.data_dir);
-    let ledger = match open_ledger(&dir) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(exit::USAGE);
-        }
+    let (_, ledger) = match open_for(args.data_dir, args.run.as_deref()) {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
     };
     let usage = |e: String| {
         eprintln!("error: {e}");
@@ -38,9 +34,6 @@ pub fn run(args: RunsArgs) -> anyhow::Result<i32> {
     };
     match &args.run {
         Some(id) => {
-            if let Err(e) = check_run_id(id) {
-                return usage(e);
-            }
             let eps = match list_episodes(&ledger, id) {
                 Ok(e) => e,
                 Err(CampaignError::Usage(e)) => return usage(e),

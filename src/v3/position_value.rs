@@ -177,7 +177,8 @@ pub struct FeeGrowthOutside {
     pub fee_growth_outside1_x128: U256,
 }
 
-/// `Tick.getFeeGrowthInside` (wrapping arithmetic, as the contract's unchecked math).
+/// `Tick.getFeeGrowthInside` from the two ticks' fee growth outside (delegates to
+/// [`super::tick::get_fee_growth_inside`]; wrapping arithmetic, as the contract).
 pub fn fee_growth_inside(
     tick_lower: i32,
     tick_upper: i32,
@@ -187,35 +188,19 @@ pub fn fee_growth_inside(
     fee_growth_global0_x128: U256,
     fee_growth_global1_x128: U256,
 ) -> (U256, U256) {
-    let (below0, below1) = if tick_current >= tick_lower {
-        (
-            lower.fee_growth_outside0_x128,
-            lower.fee_growth_outside1_x128,
-        )
-    } else {
-        (
-            fee_growth_global0_x128.wrapping_sub(lower.fee_growth_outside0_x128),
-            fee_growth_global1_x128.wrapping_sub(lower.fee_growth_outside1_x128),
-        )
+    let info = |o: FeeGrowthOutside| super::tick::TickInfo {
+        fee_growth_outside0_x128: o.fee_growth_outside0_x128,
+        fee_growth_outside1_x128: o.fee_growth_outside1_x128,
+        ..Default::default()
     };
-    let (above0, above1) = if tick_current < tick_upper {
-        (
-            upper.fee_growth_outside0_x128,
-            upper.fee_growth_outside1_x128,
-        )
-    } else {
-        (
-            fee_growth_global0_x128.wrapping_sub(upper.fee_growth_outside0_x128),
-            fee_growth_global1_x128.wrapping_sub(upper.fee_growth_outside1_x128),
-        )
-    };
-    (
-        fee_growth_global0_x128
-            .wrapping_sub(below0)
-            .wrapping_sub(above0),
-        fee_growth_global1_x128
-            .wrapping_sub(below1)
-            .wrapping_sub(above1),
+    super::tick::get_fee_growth_inside(
+        &info(lower),
+        &info(upper),
+        tick_lower,
+        tick_upper,
+        tick_current,
+        fee_growth_global0_x128,
+        fee_growth_global1_x128,
     )
 }
 
