@@ -18,6 +18,7 @@ mod intel_dune;
 mod intel_scheduler;
 mod intel_standin;
 mod ledger;
+mod mock_offline;
 mod real_executor;
 mod real_gateway;
 mod real_rpc;

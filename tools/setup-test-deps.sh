@@ -21,6 +21,17 @@ need() {
 need node
 need npm
 
+# strace: the test that proves a mock campaign opens no network connection traces it
+if ! command -v strace >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "setup-test-deps: installing strace"
+    apt-get update -qq && apt-get install -y -qq strace >/dev/null
+  else
+    echo "setup-test-deps: strace not found; install it (Debian: apt-get install strace)" >&2
+    exit 1
+  fi
+fi
+
 # sha256 of the given files, one line
 stamp_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
 
