@@ -48,12 +48,13 @@ pub struct IntelRecord {
     pub content_hash: String,
 }
 
-/// `execution.result`: the execution report plus the reward.
+/// `execution.result`: the execution report plus the reward (null when not finite: JSON
+/// has no NaN; the learning gate then skips the update).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExecutionResult {
     pub exec_mode: String,
     pub report: Value,
-    pub reward_bps: f64,
+    pub reward_bps: Option<f64>,
 }
 
 /// `execution.failure`: the error with its chain of causes.

@@ -425,7 +425,7 @@ fn run_episode(
         pair: opts.market.pair_name(),
         lookback_hours: 1,
     };
-    let snapshot = intel.snapshot(&inputs, w_now(w));
+    let snapshot = intel.snapshot(&inputs, w.clock.now());
     let features = intel_features::from_snapshot(store, &snapshot);
     let extra = snapshot.to_extra();
     events.push(w.append(
@@ -489,7 +489,7 @@ fn run_episode(
                 &ExecutionResult {
                     exec_mode: s.exec_mode.as_str().into(),
                     report: to_value(&out.report)?,
-                    reward_bps: finite_or_zero(out.reward_bps),
+                    reward_bps: out.reward_bps.is_finite().then_some(out.reward_bps),
                 },
             )?);
             let gate_input = GateInput {
@@ -540,18 +540,6 @@ fn run_episode(
     )?);
     w.close_episode(&episode_id, &events, outcome, false)?;
     Ok(outcome)
-}
-
-fn w_now(w: &RunWriter<'_>) -> chrono::DateTime<chrono::Utc> {
-    w.clock.now()
-}
-
-fn finite_or_zero(x: f64) -> f64 {
-    if x.is_finite() {
-        x
-    } else {
-        0.0
-    }
 }
 
 fn to_value<T: Serialize>(v: &T) -> Result<serde_json::Value, CampaignError> {

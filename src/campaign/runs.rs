@@ -92,7 +92,7 @@ pub fn list_episodes(ledger: &Ledger, run_id: &str) -> Result<Vec<EpisodeListing
                 reward = None;
                 error = None;
             }
-            EventKind::ExecutionResult => reward = Some(ev.decode::<ExecutionResult>()?.reward_bps),
+            EventKind::ExecutionResult => reward = ev.decode::<ExecutionResult>()?.reward_bps,
             EventKind::ExecutionFailure => error = Some(ev.decode::<ExecutionFailure>()?.error),
             EventKind::EpisodeFinished => {
                 let f: EpisodeFinished = ev.decode()?;
