@@ -109,10 +109,10 @@ fn close_run(
             }
             _ => {}
         }
-        if ev.episode_id.is_some() && ev.kind != EventKind::EpisodeFinished {
-            open.push(ev.clone());
-        }
         w.absorb(&ev)?;
+        if ev.episode_id.is_some() && ev.kind != EventKind::EpisodeFinished {
+            open.push(ev);
+        }
     }
 
     for episode_id in &needs_repair {

@@ -4,10 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::common::open_for;
+use super::common::{exit_for, open_for};
 use super::exit;
 use crate::campaign::audit::audit;
-use crate::campaign::CampaignError;
 
 /// Arguments of `tracka audit`.
 #[derive(Debug, Args)]
@@ -31,11 +30,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<i32> {
     };
     let report = match audit(&ledger, &dir, args.run.as_deref()) {
         Ok(r) => r,
-        Err(CampaignError::Usage(e)) => {
-            eprintln!("error: {e}");
-            return Ok(exit::USAGE);
-        }
-        Err(e) => return Err(e.into()),
+        Err(e) => return exit_for(e),
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -62,3 +62,15 @@ pub fn open_for(
     let ledger = open_ledger(&dir).map_err(fail)?;
     Ok((dir, ledger))
 }
+
+/// Maps a campaign error to the exit: bad usage prints its message and gives the usage
+/// code; anything else is an error of the binary.
+pub fn exit_for(e: crate::campaign::CampaignError) -> anyhow::Result<i32> {
+    match e {
+        crate::campaign::CampaignError::Usage(msg) => {
+            eprintln!("error: {msg}");
+            Ok(super::exit::USAGE)
+        }
+        other => Err(other.into()),
+    }
+}

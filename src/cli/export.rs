@@ -4,10 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::common::open_for;
+use super::common::{exit_for, open_for};
 use super::exit;
 use crate::campaign::export::export;
-use crate::campaign::CampaignError;
 
 /// Arguments of `tracka export`.
 #[derive(Debug, Args)]
@@ -37,10 +36,6 @@ pub fn run(args: ExportArgs) -> anyhow::Result<i32> {
             );
             Ok(exit::OK)
         }
-        Err(CampaignError::Usage(e)) => {
-            eprintln!("error: {e}");
-            Ok(exit::USAGE)
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => exit_for(e),
     }
 }

@@ -5,10 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::common::open_for;
+use super::common::{exit_for, open_for};
 use super::exit;
 use crate::campaign::replay::verified_replay;
-use crate::campaign::CampaignError;
 
 /// Arguments of `tracka replay`.
 #[derive(Debug, Args)]
@@ -32,11 +31,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<i32> {
     };
     let out = match verified_replay(&ledger, args.run.as_deref()) {
         Ok(o) => o,
-        Err(CampaignError::Usage(e)) => {
-            eprintln!("error: {e}");
-            return Ok(exit::USAGE);
-        }
-        Err(e) => return Err(e.into()),
+        Err(e) => return exit_for(e),
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&out)?);

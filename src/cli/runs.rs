@@ -4,10 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::common::open_for;
+use super::common::{exit_for, open_for};
 use super::exit;
 use crate::campaign::runs::{list_episodes, list_runs};
-use crate::campaign::CampaignError;
 
 /// Arguments of `tracka runs`.
 #[derive(Debug, Args)]
@@ -28,16 +27,11 @@ pub fn run(args: RunsArgs) -> anyhow::Result<i32> {
         Ok(x) => x,
         Err(code) => return Ok(code),
     };
-    let usage = |e: String| {
-        eprintln!("error: {e}");
-        Ok(exit::USAGE)
-    };
     match &args.run {
         Some(id) => {
             let eps = match list_episodes(&ledger, id) {
                 Ok(e) => e,
-                Err(CampaignError::Usage(e)) => return usage(e),
-                Err(e) => return Err(e.into()),
+                Err(e) => return exit_for(e),
             };
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&eps)?);
