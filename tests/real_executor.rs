@@ -71,7 +71,7 @@ fn proposal() -> RealProposal {
         upper_tick: 196_500,
         capital: 100.0,
         capital_token: CapitalToken::Token0,
-        hold_minutes: 3,
+        hold_seconds: 180,
         slippage_pct: Some(1.0),
     }
 }

@@ -1,6 +1,6 @@
 //! The episode loop and what surrounds it: settings from the runbook's environment,
 //! ids, the injectable clock, the episode market, the event payloads, the run digest,
-//! recovery of interrupted runs, and replay of the learning state.
+//! recovery of interrupted runs, replay of the learning state, and real-mode episodes.
 
 pub mod audit;
 pub mod clock;
@@ -10,6 +10,7 @@ pub mod episode_market;
 pub mod export;
 pub mod ids;
 pub mod intel_features;
+pub mod real_episode;
 pub mod records;
 pub mod recovery;
 pub mod replay;

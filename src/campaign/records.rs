@@ -20,6 +20,10 @@ pub struct RunStarted {
     pub policy: String,
     pub market: String,
     pub fixed_clock: bool,
+    /// Real mode: the network, Gateway wallet, limits and switches (no URLs: they may
+    /// hold keys). Absent in mock mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real: Option<Value>,
 }
 
 /// `episode.started`.
@@ -37,6 +41,10 @@ pub struct EpisodeStarted {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProposalRecord {
     pub proposal: Value,
+    /// Real mode: the on-chain target (network, pool address, tokens, fee, tick spacing,
+    /// capital token and amount, hold) the proposal maps to. Absent in mock mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Value>,
 }
 
 /// `intel.snapshot`: what the episode knew, with quality, and the hash of that data.
@@ -66,6 +74,9 @@ pub struct ExecutionFailure {
     pub chain: Vec<String>,
     /// Real mode: the id of a position that may still be open.
     pub position_left_open: Option<String>,
+    /// Real mode: what the operator must do, in words that cannot be missed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator_alert: Option<String>,
 }
 
 /// `timings`: wall-clock durations in microseconds. Not reproducible by nature: excluded
@@ -99,6 +110,12 @@ pub struct LearningSkipped {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpisodeAborted {
     pub reason: String,
+    /// Real mode: a position the interrupted episode opened and did not close.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position_left_open: Option<String>,
+    /// Real mode: what the operator must do about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator_alert: Option<String>,
 }
 
 /// `episode.finished`.

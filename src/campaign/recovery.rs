@@ -18,6 +18,7 @@ use super::records::{EpisodeAborted, EpisodeFinished};
 use super::replay;
 use super::runner::RunWriter;
 use super::CampaignError;
+use crate::exec::real::{self, RealRecord};
 use crate::ledger::projection::{self, CampaignLogBuilder, ManifestBuilder};
 use crate::ledger::{artifact_fs, ArtifactWritten, EventKind, Ledger, StoredEvent};
 
@@ -138,11 +139,29 @@ fn close_run(
             .into_iter()
             .filter(|e| e.kind != EventKind::ArtifactWritten)
             .collect();
+        // real mode: a position the episode opened (or may have) and did not close
+        let calls: Vec<RealRecord> = events
+            .iter()
+            .filter(|e| e.kind == EventKind::GatewayCall)
+            .filter_map(|e| e.decode().ok())
+            .collect();
+        let left_open = real::position_left_open(&calls);
+        if let Some((_, alert)) = &left_open {
+            report
+                .messages
+                .push(format!("!!! {alert} (episode {episode_id} of {run_id}) !!!"));
+        }
+        let (position_left_open, operator_alert) = match left_open {
+            Some((id, alert)) => (id, Some(alert)),
+            None => (None, None),
+        };
         events.push(w.append(
             EventKind::EpisodeAborted,
             Some(&episode_id),
             &EpisodeAborted {
                 reason: ABORT_REASON.into(),
+                position_left_open,
+                operator_alert,
             },
         )?);
         w.close_episode(&episode_id, &events, "aborted", true)?;

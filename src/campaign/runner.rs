@@ -17,6 +17,7 @@ use super::digest::DigestAccumulator;
 use super::episode_market::EpisodeMarket;
 use super::ids;
 use super::intel_features;
+use super::real_episode::{self, RealOptions, RealSession};
 use super::records::*;
 use super::recovery::{self, RecoveryReport};
 use super::replay;
@@ -49,6 +50,8 @@ pub struct CampaignOptions {
     pub costs: MockCosts,
     /// Real mode's learning gate on intel freshness.
     pub min_fresh_pct: f64,
+    /// Real mode's settings (ignored in mock mode).
+    pub real: RealOptions,
 }
 
 impl CampaignOptions {
@@ -62,6 +65,7 @@ impl CampaignOptions {
             min_size_fraction: 0.25,
             costs: MockCosts::default(),
             min_fresh_pct: DEFAULT_MIN_FRESH_PCT,
+            real: RealOptions::default(),
         }
     }
 }
@@ -107,13 +111,6 @@ pub fn preflight(opts: &CampaignOptions) -> Result<Box<dyn Policy>, CampaignErro
             opts.budget_quote
         )));
     }
-    if opts.settings.exec_mode == ExecMode::Real {
-        return Err(CampaignError::Usage(
-            "EXEC_MODE=real: real-mode campaigns are not available in this build; \
-             use `tracka validate-pool` and the mock campaign"
-                .into(),
-        ));
-    }
     Ok(policy)
 }
 
@@ -125,6 +122,11 @@ pub fn run(
 ) -> Result<CampaignReport, CampaignError> {
     let policy = preflight(opts)?;
     let s = &opts.settings;
+    // real mode: every precondition before anything is written or sent
+    let real = match s.exec_mode {
+        ExecMode::Real => Some(RealSession::open(opts)?),
+        ExecMode::Mock => None,
+    };
     let data_dir = s.data_dir.clone();
     let registry = load_registry(None, &data_dir)
         .map_err(|e| CampaignError::Usage(format!("intel query registry: {e}")))?;
@@ -165,8 +167,12 @@ pub fn run(
             seed,
             episodes: s.episodes,
             policy: opts.policy.clone(),
-            market: opts.market.describe(),
+            market: match &real {
+                Some(_) => "live:gateway".into(),
+                None => opts.market.describe(),
+            },
             fixed_clock: s.fixed_clock.is_some(),
+            real: real.as_ref().map(RealSession::describe),
         },
     )?;
     w.flush_log(console)?;
@@ -175,6 +181,8 @@ pub fn run(
     for index in 1..=u64::from(s.episodes) {
         let outcome = run_episode(
             &mut w,
+            console,
+            real.as_ref(),
             opts,
             policy.as_ref(),
             &intel,
@@ -277,6 +285,11 @@ impl<'a> RunWriter<'a> {
             .permissions();
         perms.set_readonly(true);
         fs::set_permissions(&log, perms).map_err(|e| CampaignError::io(&log, e))
+    }
+
+    /// The clock events are stamped with.
+    pub fn clock(&self) -> &'a dyn Clock {
+        self.clock
     }
 
     pub fn append<T: Serialize>(
@@ -392,6 +405,8 @@ impl<'a> RunWriter<'a> {
 #[allow(clippy::too_many_arguments)]
 fn run_episode(
     w: &mut RunWriter<'_>,
+    console: &mut dyn Console,
+    real: Option<&RealSession>,
     opts: &CampaignOptions,
     policy: &dyn Policy,
     intel: &MarketIntelligence,
@@ -419,8 +434,12 @@ fn run_episode(
 
     // Intel: the cache only.
     let t = Instant::now();
+    let primary_pool = match real {
+        Some(session) => session.primary_pool(),
+        None => opts.market.primary_pool_address(),
+    };
     let inputs = IntelInputs {
-        pool_address: PoolAddress::parse(opts.market.primary_pool_address())
+        pool_address: PoolAddress::parse(primary_pool)
             .map_err(|e| CampaignError::Internal(e.to_string()))?,
         pair: opts.market.pair_name(),
         lookback_hours: 1,
@@ -439,6 +458,39 @@ fn run_episode(
         },
     )?);
     let intel_us = t.elapsed().as_micros() as u64;
+
+    if let Some(session) = real {
+        let t = Instant::now();
+        let (outcome, propose_us, execute_us) = real_episode::run_after_intel(
+            w,
+            console,
+            session,
+            opts,
+            policy,
+            &features,
+            snapshot.intel_hygiene.fresh_pct,
+            state,
+            seed,
+            index,
+            &episode_id,
+            &mut events,
+        )?;
+        let learn_us = (t.elapsed().as_micros() as u64).saturating_sub(propose_us + execute_us);
+        events.push(w.append(
+            EventKind::Timings,
+            ep,
+            &Timings {
+                intel_us,
+                market_us: 0,
+                propose_us,
+                execute_us,
+                learn_us,
+                total_us: t_start.elapsed().as_micros() as u64,
+            },
+        )?);
+        w.close_episode(&episode_id, &events, outcome, false)?;
+        return Ok(outcome);
+    }
 
     // Market and proposal.
     let t = Instant::now();
@@ -469,6 +521,7 @@ fn run_episode(
                 ep,
                 &ProposalRecord {
                     proposal: to_value(&proposal)?,
+                    target: None,
                 },
             )?);
             mock::execute(&tape, &proposal, open_ts, &opts.costs)
@@ -512,6 +565,7 @@ fn run_episode(
                     error: error.clone(),
                     chain: vec![error],
                     position_left_open: None,
+                    operator_alert: None,
                 },
             )?);
             events.push(w.append(
@@ -542,13 +596,13 @@ fn run_episode(
     Ok(outcome)
 }
 
-fn to_value<T: Serialize>(v: &T) -> Result<serde_json::Value, CampaignError> {
+pub(crate) fn to_value<T: Serialize>(v: &T) -> Result<serde_json::Value, CampaignError> {
     serde_json::to_value(v).map_err(|e| CampaignError::Internal(format!("serialize: {e}")))
 }
 
 /// The gate, then either the update folded into `state` (the same function replay
 /// uses) or the reason it was skipped.
-fn learn(
+pub(crate) fn learn(
     w: &mut RunWriter<'_>,
     ep: Option<&str>,
     state: &mut LearningState,

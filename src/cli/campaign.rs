@@ -1,5 +1,6 @@
-//! `tracka campaign`: runs mock episodes with the runbook's environment interface and
-//! leaves the runbook's artifact files under `<data-dir>/runs/<run_id>/`.
+//! `tracka campaign`: runs episodes (mock, or real through Gateway behind the safety
+//! gates) with the runbook's environment interface and leaves the runbook's artifact
+//! files under `<data-dir>/runs/<run_id>/`.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -11,6 +12,8 @@ use super::exit;
 use crate::campaign::clock::{Clock, FixedClock, SystemClock};
 use crate::campaign::config::{CampaignFlags, CampaignSettings, ProcessEnv};
 use crate::campaign::episode_market::EpisodeMarket;
+use crate::campaign::real_episode::RealOptions;
+use crate::exec::real::RISK_ACK_ENV;
 use crate::campaign::runner::{self, CampaignOptions, Console};
 use crate::campaign::CampaignError;
 use crate::market::MarketRegime;
@@ -79,6 +82,50 @@ pub struct CampaignArgs {
     /// Print the campaign summary as JSON on stdout (the runbook lines go to stderr).
     #[arg(long)]
     pub json: bool,
+
+    /// Real mode: network of the networks file (mainnet, arbitrum, optimism, polygon,
+    /// base, local), sent to Gateway as `network`.
+    #[arg(long, env = "TRACKA_NETWORK", help_heading = "Real mode")]
+    pub network: Option<String>,
+    /// Real mode: networks file replacing the built-in data/networks.json.
+    #[arg(long, env = "TRACKA_NETWORKS", help_heading = "Real mode")]
+    pub networks: Option<PathBuf>,
+    /// Real mode: JSON-RPC URL of a node of the network, for the pool validator (never
+    /// printed or recorded).
+    #[arg(long, env = "ETH_RPC_URL", hide_env_values = true, help_heading = "Real mode")]
+    pub rpc_url: Option<String>,
+    /// Real mode: Hummingbot Gateway's base URL (never recorded).
+    #[arg(
+        long,
+        env = "GATEWAY_URL",
+        default_value = "http://localhost:15888",
+        hide_env_values = true,
+        help_heading = "Real mode"
+    )]
+    pub gateway_url: String,
+    /// Real mode: wallet address Gateway acts for (Gateway's first wallet when absent).
+    #[arg(long, env = "GATEWAY_WALLET", help_heading = "Real mode")]
+    pub wallet: Option<String>,
+    /// Real mode (required): the most capital one position may use, in quote units;
+    /// --capital must not exceed it and every proposal is checked against it.
+    #[arg(long, value_name = "AMOUNT", help_heading = "Real mode")]
+    pub max_capital: Option<f64>,
+    /// Real mode: only ask Gateway for a quote; never open a position.
+    #[arg(long, help_heading = "Real mode")]
+    pub dry_run: bool,
+    /// Real mode: hold an opened position this many seconds (instead of --hold-minutes).
+    #[arg(long, value_name = "N", help_heading = "Real mode")]
+    pub hold_seconds: Option<u64>,
+    /// Real mode: seconds between position-info polls while holding.
+    #[arg(long, default_value_t = 60, value_name = "N", help_heading = "Real mode")]
+    pub poll_seconds: u64,
+    /// Real mode: restrict the candidate pools to this address (repeatable; default: every
+    /// known pool of the pair on the network).
+    #[arg(long = "pool", value_name = "ADDR", help_heading = "Real mode")]
+    pub pools: Vec<String>,
+    /// Real mode: timeout of each Gateway and JSON-RPC request, in seconds.
+    #[arg(long, default_value_t = 30, value_name = "N", help_heading = "Real mode")]
+    pub timeout_secs: u64,
 }
 
 struct TermConsole {
@@ -147,6 +194,22 @@ pub fn run(args: CampaignArgs) -> anyhow::Result<i32> {
     opts.costs.gas_cost_quote_per_tx = args.gas_cost_quote;
     opts.costs.swap_cost_bps = args.swap_cost_bps;
     opts.min_fresh_pct = args.min_fresh_pct;
+    opts.real = RealOptions {
+        risk_acknowledgement: std::env::var(RISK_ACK_ENV).ok(),
+        network: args.network.clone(),
+        networks_file: args.networks.clone(),
+        rpc_url: args.rpc_url.clone(),
+        gateway_url: args.gateway_url.clone(),
+        wallet: args.wallet.clone(),
+        max_capital: args.max_capital,
+        dry_run: args.dry_run,
+        hold_seconds: args
+            .hold_seconds
+            .unwrap_or(u64::from(args.hold_minutes) * 60),
+        poll_seconds: args.poll_seconds,
+        pools: args.pools.clone(),
+        timeout_secs: args.timeout_secs,
+    };
     for (flag, v) in [
         ("--gas-cost-quote", args.gas_cost_quote),
         ("--swap-cost-bps", args.swap_cost_bps),

@@ -120,6 +120,21 @@ impl GatewayError {
         }
     }
 
+    /// Whether a transaction route that ended with this error may still have put a
+    /// transaction on chain: pending, no answer (timeout, connection), an undecodable
+    /// answer, or a server-side failure (5xx). Only a reverted transaction and a 4xx
+    /// refusal are known to have changed nothing.
+    pub fn may_have_sent(&self) -> bool {
+        match self {
+            GatewayError::TxReverted { .. }
+            | GatewayError::InvalidUrl { .. }
+            | GatewayError::Client(_)
+            | GatewayError::Unhealthy(_) => false,
+            GatewayError::Api { status, .. } | GatewayError::Http { status, .. } => *status >= 500,
+            _ => true,
+        }
+    }
+
     /// Whether a read may be retried after this error.
     fn retryable(&self) -> bool {
         match self {

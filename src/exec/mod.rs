@@ -5,7 +5,7 @@
 //! [`gate::RealModeGate`], from which every network client is built), [`networks`] (the
 //! networks file), [`address`] (EIP-55), [`rpc`] (JSON-RPC), [`pool_validator`],
 //! [`gateway`] (Gateway 2.x client), [`gateway_price`] (tick ↔ Gateway price) and
-//! [`real`] (the real executor).
+//! [`real`] (the real executor), [`real_reward`] (a completed real episode's reward).
 
 pub mod address;
 pub mod gate;
@@ -15,4 +15,5 @@ pub mod mock;
 pub mod networks;
 pub mod pool_validator;
 pub mod real;
+pub mod real_reward;
 pub mod rpc;

@@ -98,6 +98,9 @@ struct NetworkEntry {
     tokens: BTreeMap<String, TokenEntry>,
     #[serde(default)]
     pools: Vec<PoolEntry>,
+    /// Symbol (under `tokens`) of the wrapped native currency gas is paid in.
+    #[serde(default)]
+    gas_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -158,6 +161,9 @@ pub struct Network {
     pub tokens: BTreeMap<String, Token>,
     /// Known pools.
     pub pools: Vec<KnownPool>,
+    /// Symbol of the known token that wraps the native currency gas is paid in (WETH on
+    /// Ethereum and its rollups), so real-mode gas can be valued in the quote token.
+    pub gas_token: Option<String>,
 }
 
 impl Network {
@@ -357,7 +363,16 @@ fn validate_network(
             fee: p.fee,
         });
     }
+    if let Some(g) = &entry.gas_token {
+        if !tokens.contains_key(g) {
+            return Err(invalid(
+                format!("{base}.gas_token"),
+                format!("token {g:?} is not listed under tokens"),
+            ));
+        }
+    }
     Ok(Network {
+        gas_token: entry.gas_token.clone(),
         name: name.to_string(),
         chain_id: entry.chain_id,
         factory,

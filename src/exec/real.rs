@@ -6,12 +6,15 @@
 //! not exceed `max_capital`. Then Gateway must be healthy (never a fallback to mock), and
 //! Gateway's view of the pool must have token0 as base (so prices are token1 per token0).
 //! `dry_run` stops after quote-position. Otherwise: open-position, hold for
-//! `hold_minutes` polling position-info, collect-fees, close-position. Any failure after
+//! `hold_seconds` polling position-info, collect-fees, close-position. Any failure after
 //! opening still tries to close; a position that could not be closed is reported in
 //! [`RealOutcome::position_left_open`] with an alert an operator cannot miss.
 //!
 //! Every Gateway call becomes a [`RealRecord`] (request, response or error, tx hash)
-//! for the ledger; records never carry secrets (no URLs, no keys).
+//! for the ledger; records never carry secrets (no URLs, no keys). [`RealExecutor::run_with`]
+//! hands each record to a sink the moment the answer arrives, so a caller can make it
+//! durable before the next call (a crash mid-hold still leaves the open-position
+//! transaction on record).
 
 use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -20,7 +23,9 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{json, Value};
 
 use super::gate::RealModeGate;
-use super::gateway::{GatewayClient, GatewayConfig, GatewayError, PositionParams, CLMM_PREFIX};
+use super::gateway::{
+    GatewayClient, GatewayConfig, GatewayError, PoolInfo, PositionParams, CLMM_PREFIX,
+};
 use super::gateway_price::{tick_to_gateway_price, MAX_TICK};
 use super::pool_validator::ValidationReport;
 
@@ -135,8 +140,8 @@ pub struct RealProposal {
     /// Token of `capital`.
     #[serde(default)]
     pub capital_token: CapitalToken,
-    /// Minutes to hold the position.
-    pub hold_minutes: u64,
+    /// Seconds to hold the position between open and collect/close.
+    pub hold_seconds: u64,
     /// Slippage in percent, if not Gateway's default.
     #[serde(default)]
     pub slippage_pct: Option<f64>,
@@ -214,6 +219,53 @@ pub struct RealRecord {
     pub error: Option<String>,
     /// Transaction hash, for transaction routes.
     pub tx_signature: Option<String>,
+    /// True for the record made just before a transaction route is sent (neither
+    /// response nor error yet): if the process dies during the call, this is what shows
+    /// that a transaction may have gone out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pending: bool,
+}
+
+/// What an interrupted episode's records say about a position it may have left open:
+/// `Some((position id if known, alert))` when an open-position was sent or confirmed
+/// and no close-position was confirmed after it.
+pub fn position_left_open(records: &[RealRecord]) -> Option<(Option<String>, String)> {
+    let open = records.iter().rposition(|r| r.step == "open_position")?;
+    let closed = records[open..]
+        .iter()
+        .any(|r| r.step == "close_position" && r.response.is_some());
+    if closed {
+        return None;
+    }
+    let r = &records[open];
+    let status = r
+        .response
+        .as_ref()
+        .and_then(|v| v.get("status"))
+        .and_then(Value::as_i64);
+    if status == Some(-1) {
+        // mined and reverted: nothing was opened
+        return None;
+    }
+    let id = r
+        .response
+        .as_ref()
+        .and_then(|v| v.pointer("/data/positionAddress"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let alert = match &id {
+        Some(id) => format!(
+            "POSITION STILL OPEN: id {id}; the episode stopped before closing it: close it manually"
+        ),
+        None => format!(
+            "POSITION MAY BE OPEN: open-position was sent{} and no close followed: check the wallet with positions-owned and close it manually",
+            r.tx_signature
+                .as_deref()
+                .map(|t| format!(" (tx {t})"))
+                .unwrap_or_default()
+        ),
+    };
+    Some((id, alert))
 }
 
 /// How the episode ended.
@@ -292,12 +344,16 @@ impl RealExecutor<TokioSleeper> {
     }
 }
 
-struct Recorder<'a, S: Sleeper> {
+/// Receives each record as soon as it is made.
+pub type RecordSink<'a> = dyn FnMut(&RealRecord) + 'a;
+
+struct Recorder<'a, 'k, S: Sleeper> {
     sleeper: &'a S,
     records: Vec<RealRecord>,
+    sink: &'a mut RecordSink<'k>,
 }
 
-impl<S: Sleeper> Recorder<'_, S> {
+impl<S: Sleeper> Recorder<'_, '_, S> {
     fn push<T: Serialize>(
         &mut self,
         step: &str,
@@ -309,6 +365,15 @@ impl<S: Sleeper> Recorder<'_, S> {
     ) {
         let (response, error) = match result {
             Ok(v) => (serde_json::to_value(v).ok(), None),
+            // a transaction answer did arrive: keep its status
+            Err(e @ GatewayError::TxReverted { signature, .. }) => (
+                Some(json!({"signature": signature, "status": -1})),
+                Some(e.to_string()),
+            ),
+            Err(e @ GatewayError::TxPending { signature, .. }) => (
+                Some(json!({"signature": signature, "status": 0})),
+                Some(e.to_string()),
+            ),
             Err(e) => (None, Some(e.to_string())),
         };
         let tx_signature = tx_signature.or_else(|| match result {
@@ -316,7 +381,7 @@ impl<S: Sleeper> Recorder<'_, S> {
             | Err(GatewayError::TxPending { signature, .. }) => Some(signature.clone()),
             _ => None,
         });
-        self.records.push(RealRecord {
+        let record = RealRecord {
             seq: u32::try_from(self.records.len()).unwrap_or(u32::MAX),
             at_ms: self.sleeper.now_ms(),
             step: step.to_string(),
@@ -326,6 +391,25 @@ impl<S: Sleeper> Recorder<'_, S> {
             response,
             error,
             tx_signature,
+            pending: false,
+        };
+        (self.sink)(&record);
+        self.records.push(record);
+    }
+
+    /// Tells the sink (only) that a transaction route is about to be sent.
+    fn sending(&mut self, step: &str, route: &str, request: Value) {
+        (self.sink)(&RealRecord {
+            seq: u32::try_from(self.records.len()).unwrap_or(u32::MAX),
+            at_ms: self.sleeper.now_ms(),
+            step: step.to_string(),
+            method: "POST".to_string(),
+            route: route.to_string(),
+            request,
+            response: None,
+            error: None,
+            tx_signature: None,
+            pending: true,
         });
     }
 }
@@ -440,6 +524,56 @@ impl<S: Sleeper> RealExecutor<S> {
 
     /// Runs one episode. Never panics and always returns the records made so far.
     pub async fn run(&self, proposal: &RealProposal, report: &ValidationReport) -> RealOutcome {
+        self.run_with(proposal, report, &mut |_| {}).await
+    }
+
+    /// The network of the Gateway client.
+    pub fn network(&self) -> &str {
+        self.gateway.network()
+    }
+
+    /// What the campaign reads before proposing: Gateway's health, then pool-info of
+    /// each pool (reads only). Each call goes to `sink`. An unhealthy Gateway fails the
+    /// whole observation; a pool whose pool-info fails is reported by its error.
+    pub async fn observe_pools(
+        &self,
+        pools: &[String],
+        sink: &mut RecordSink<'_>,
+    ) -> Result<Vec<Result<PoolInfo, RealError>>, RealError> {
+        let mut rec = Recorder {
+            sleeper: &self.sleeper,
+            records: Vec::new(),
+            sink,
+        };
+        let health = self.gateway.health().await;
+        rec.push("health", "GET", "/", json!({}), &health, None);
+        if let Err(e) = health {
+            return Err(RealError::GatewayUnhealthy(Box::new(e)));
+        }
+        let route = format!("{CLMM_PREFIX}/pool-info");
+        let mut out = Vec::with_capacity(pools.len());
+        for pool in pools {
+            let info = self.gateway.pool_info(pool).await;
+            rec.push(
+                "pool_info",
+                "GET",
+                &route,
+                self.gateway.params(json!({"poolAddress": pool})),
+                &info,
+                None,
+            );
+            out.push(info.map_err(|source| gateway_error("pool_info", source)));
+        }
+        Ok(out)
+    }
+
+    /// [`RealExecutor::run`], handing every record to `sink` as soon as it is made.
+    pub async fn run_with(
+        &self,
+        proposal: &RealProposal,
+        report: &ValidationReport,
+        sink: &mut RecordSink<'_>,
+    ) -> RealOutcome {
         let (dec0, dec1) = match self.check_gates(proposal, report) {
             Ok(d) => d,
             Err(e) => return RealOutcome::refused(e),
@@ -447,8 +581,9 @@ impl<S: Sleeper> RealExecutor<S> {
         let mut rec = Recorder {
             sleeper: &self.sleeper,
             records: Vec::new(),
+            sink,
         };
-        let fail = |rec: Recorder<'_, S>, error: RealError| RealOutcome {
+        let fail = |rec: Recorder<'_, '_, S>, error: RealError| RealOutcome {
             status: RealStatus::Failed,
             error: Some(error),
             position_id: None,
@@ -537,6 +672,11 @@ impl<S: Sleeper> RealExecutor<S> {
 
         // open-position: sent once
         let route = format!("{CLMM_PREFIX}/open-position");
+        rec.sending(
+            "open_position",
+            &route,
+            self.gateway.position_params(&params, true),
+        );
         let opened = self.gateway.open_position(&params).await;
         let sig = opened.as_ref().ok().map(|a| a.signature.clone());
         rec.push(
@@ -564,7 +704,17 @@ impl<S: Sleeper> RealExecutor<S> {
                 out.operator_alert = Some(alert);
                 return out;
             }
-            Err(source) => return fail(rec, gateway_error("open_position", source)),
+            Err(source) => {
+                let alert = source.may_have_sent().then(|| {
+                    format!(
+                        "POSITION MAY BE OPEN: open-position on pool {pool} ({}) ended with \"{source}\": a transaction may have been sent: check the wallet with positions-owned and close any position manually",
+                        proposal.network
+                    )
+                });
+                let mut out = fail(rec, gateway_error("open_position", source));
+                out.operator_alert = alert;
+                return out;
+            }
         };
         let position_id = match opened
             .data
@@ -590,11 +740,16 @@ impl<S: Sleeper> RealExecutor<S> {
 
         // hold, then collect; any failure here still closes
         let first_error = self
-            .hold_and_collect(&mut rec, &position_id, proposal.hold_minutes)
+            .hold_and_collect(&mut rec, &position_id, proposal.hold_seconds)
             .await
             .err();
 
         let route = format!("{CLMM_PREFIX}/close-position");
+        rec.sending(
+            "close_position",
+            &route,
+            self.gateway.position_id_params(&position_id, true),
+        );
         let closed = self.gateway.close_position(&position_id).await;
         let sig = closed.as_ref().ok().map(|a| a.signature.clone());
         rec.push(
@@ -637,11 +792,11 @@ impl<S: Sleeper> RealExecutor<S> {
 
     async fn hold_and_collect(
         &self,
-        rec: &mut Recorder<'_, S>,
+        rec: &mut Recorder<'_, '_, S>,
         position_id: &str,
-        hold_minutes: u64,
+        hold_seconds: u64,
     ) -> Result<(), RealError> {
-        let hold_ms = hold_minutes.saturating_mul(60_000);
+        let hold_ms = hold_seconds.saturating_mul(1000);
         let start = self.sleeper.now_ms();
         let deadline = start.saturating_add(hold_ms);
         let poll_ms = u64::try_from(self.config.poll_interval.as_millis())
@@ -668,6 +823,11 @@ impl<S: Sleeper> RealExecutor<S> {
             );
         }
         let route = format!("{CLMM_PREFIX}/collect-fees");
+        rec.sending(
+            "collect_fees",
+            &route,
+            self.gateway.position_id_params(position_id, true),
+        );
         let collected = self.gateway.collect_fees(position_id).await;
         let sig = collected.as_ref().ok().map(|a| a.signature.clone());
         rec.push(

@@ -23,11 +23,12 @@ pub enum EventKind {
     EpisodeAborted,
     EpisodeFinished,
     RunFinished,
+    GatewayCall,
 }
 
 impl EventKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [EventKind; 14] = [
+    pub const ALL: [EventKind; 15] = [
         EventKind::RunStarted,
         EventKind::EpisodeStarted,
         EventKind::Proposal,
@@ -42,6 +43,7 @@ impl EventKind {
         EventKind::EpisodeAborted,
         EventKind::EpisodeFinished,
         EventKind::RunFinished,
+        EventKind::GatewayCall,
     ];
 
     /// The stable name stored in the envelope and covered by the event hash.
@@ -61,6 +63,7 @@ impl EventKind {
             EventKind::EpisodeAborted => "episode.aborted",
             EventKind::EpisodeFinished => "episode.finished",
             EventKind::RunFinished => "run.finished",
+            EventKind::GatewayCall => "gateway.call",
         }
     }
 
@@ -121,6 +124,7 @@ mod tests {
                 "episode.aborted",
                 "episode.finished",
                 "run.finished",
+                "gateway.call",
             ]
         );
     }

@@ -73,6 +73,14 @@ fn with_ids(run_id: &str, episode_id: &str, rest: Value) -> Value {
     Value::Object(map)
 }
 
+/// Adds `operator_alert` (real mode, when something needs manual action) to a failure.
+fn with_alert(mut failure: Value, alert: Option<String>) -> Value {
+    if let (Value::Object(m), Some(a)) = (&mut failure, alert) {
+        m.insert("operator_alert".into(), Value::from(a));
+    }
+    failure
+}
+
 /// True for the events an episode's files are projected from.
 pub fn is_projected_input(kind: EventKind) -> bool {
     !matches!(
@@ -90,6 +98,7 @@ pub fn episode_files(
 ) -> Result<Vec<(&'static str, Vec<u8>)>, ProjectionError> {
     let mut started: Option<(&StoredEvent, EpisodeStarted)> = None;
     let mut proposal: Option<Value> = None;
+    let mut target: Option<Value> = None;
     let mut intel: Option<IntelRecord> = None;
     let mut result: Option<ExecutionResult> = None;
     let mut failure: Option<ExecutionFailure> = None;
@@ -101,7 +110,11 @@ pub fn episode_files(
     for ev in events.iter().filter(|e| is_projected_input(e.kind)) {
         match ev.kind {
             EventKind::EpisodeStarted => started = Some((ev, decode(ev)?)),
-            EventKind::Proposal => proposal = Some(decode::<ProposalRecord>(ev)?.proposal),
+            EventKind::Proposal => {
+                let r = decode::<ProposalRecord>(ev)?;
+                proposal = Some(r.proposal);
+                target = r.target;
+            }
             EventKind::IntelSnapshot => intel = Some(decode(ev)?),
             EventKind::PoolValidation => validation = Some(decode(ev)?),
             EventKind::ExecutionResult => result = Some(decode(ev)?),
@@ -118,12 +131,18 @@ pub fn episode_files(
             _ => {}
         }
         if ev.kind != EventKind::Timings {
-            logs.push(json!({
+            let mut line = json!({
                 "seq": ev.seq,
                 "recorded_at": ev.recorded_at,
                 "kind": ev.kind.as_str(),
                 "payload_hash": ev.payload_hash.to_hex(),
-            }));
+            });
+            if ev.kind == EventKind::GatewayCall {
+                // the call itself (step, route, request, response or error, tx hash):
+                // position-info polls while holding are read here
+                line["gateway"] = decode::<Value>(ev)?;
+            }
+            logs.push(line);
         }
     }
     let (start_ev, start) = started.ok_or_else(|| ProjectionError::NoStart {
@@ -141,6 +160,13 @@ pub fn episode_files(
     let mut proposal_file = with_ids(run_id, episode_id, proposal_value);
     if let Value::Object(m) = &mut proposal_file {
         m.insert("policy".into(), Value::from(start.policy.clone()));
+        // real mode: the on-chain target at the top level, where `tracka validate-pool
+        // --proposal-path` reads pool_address, network, token0, token1, fee, tick_spacing
+        if let Some(Value::Object(t)) = target {
+            for (k, v) in t {
+                m.entry(k).or_insert(v);
+            }
+        }
     }
     files.push((PROPOSAL, to_file_bytes(&proposal_file)));
 
@@ -192,21 +218,27 @@ pub fn episode_files(
         files.push((RESULT, to_file_bytes(&v)));
     } else {
         let v = match (failure, aborted) {
-            (Some(f), _) => json!({
-                "status": "failed",
-                "stage": f.stage,
-                "error": f.error,
-                "chain": f.chain,
-                "position_left_open": f.position_left_open,
-            }),
-            (None, Some((ev, a))) => json!({
-                "status": "aborted",
-                "stage": "interrupted",
-                "error": a.reason,
-                "chain": [],
-                "position_left_open": null,
-                "aborted_at": ev.recorded_at,
-            }),
+            (Some(f), _) => with_alert(
+                json!({
+                    "status": "failed",
+                    "stage": f.stage,
+                    "error": f.error,
+                    "chain": f.chain,
+                    "position_left_open": f.position_left_open,
+                }),
+                f.operator_alert,
+            ),
+            (None, Some((ev, a))) => with_alert(
+                json!({
+                    "status": "aborted",
+                    "stage": "interrupted",
+                    "error": a.reason,
+                    "chain": [],
+                    "position_left_open": a.position_left_open,
+                    "aborted_at": ev.recorded_at,
+                }),
+                a.operator_alert,
+            ),
             (None, None) => json!({
                 "status": "failed",
                 "stage": "unknown",
@@ -267,6 +299,19 @@ impl LogLines {
                     if s.intel_data_source == "mock" {
                         out.push("[MarketIntel] ⚠️  Using MOCK data".into());
                     }
+                    if let Some(real) = &s.real {
+                        let field = |k: &str| real.get(k).map(Value::to_string).unwrap_or_default();
+                        out.push(format!(
+                            "⚠️  REAL MODE: live positions on {} through Gateway, max capital {} per position{}",
+                            real.get("network").and_then(Value::as_str).unwrap_or("?"),
+                            field("max_capital"),
+                            if real.get("dry_run") == Some(&Value::Bool(true)) {
+                                " (dry run: quotes only)"
+                            } else {
+                                ""
+                            }
+                        ));
+                    }
                 }
             }
             EventKind::EpisodeStarted => {
@@ -280,11 +325,7 @@ impl LogLines {
                 self.episode_failed = true;
                 if let Ok(f) = decode::<ExecutionFailure>(ev) {
                     out.push(format!("❌ Episode failed at {}: {}", f.stage, f.error));
-                    if let Some(id) = f.position_left_open {
-                        out.push(format!(
-                            "!!! POSITION STILL OPEN: id {id}; close it manually !!!"
-                        ));
-                    }
+                    out.extend(alert_line(f.position_left_open, f.operator_alert));
                 }
             }
             EventKind::Timings => {
@@ -304,6 +345,12 @@ impl LogLines {
                         ev.episode_id.as_deref().unwrap_or("?"),
                         a.reason
                     ));
+                    out.extend(alert_line(a.position_left_open, a.operator_alert));
+                }
+            }
+            EventKind::GatewayCall => {
+                if let Ok(c) = decode::<Value>(ev) {
+                    out.extend(gateway_line(&c));
                 }
             }
             EventKind::RunFinished => {
@@ -325,6 +372,31 @@ impl LogLines {
         }
         out
     }
+}
+
+/// The console line of a position left open: the alert if recorded, else a generic one.
+fn alert_line(position_left_open: Option<String>, alert: Option<String>) -> Option<String> {
+    match (alert, position_left_open) {
+        (Some(a), _) => Some(format!("!!! {a} !!!")),
+        (None, Some(id)) => Some(format!(
+            "!!! POSITION STILL OPEN: id {id}; close it manually !!!"
+        )),
+        (None, None) => None,
+    }
+}
+
+/// The console line of a Gateway call: transactions (with their hash) and failed calls;
+/// successful reads (health, pool-info, position-info polls) stay in logs.jsonl only.
+fn gateway_line(call: &Value) -> Option<String> {
+    let step = call.get("step").and_then(Value::as_str).unwrap_or("?");
+    let tx = call.get("tx_signature").and_then(Value::as_str);
+    if let Some(err) = call.get("error").and_then(Value::as_str) {
+        return Some(match tx {
+            Some(tx) => format!("[Gateway] {step} failed (tx {tx}): {err}"),
+            None => format!("[Gateway] {step} failed: {err}"),
+        });
+    }
+    tx.map(|tx| format!("[Gateway] {step}: tx {tx} confirmed"))
 }
 
 /// Builds a run's campaign.log from its events, one at a time.
