@@ -56,10 +56,32 @@ pub struct Request {
     pub params: BTreeMap<String, Value>,
 }
 
+/// The pool the stand-in serves: its address, base (token0), quote (token1) and
+/// Gateway price (token1 per token0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolSpec {
+    pub address: String,
+    pub base: String,
+    pub quote: String,
+    pub price: f64,
+}
+
+impl Default for PoolSpec {
+    fn default() -> Self {
+        PoolSpec {
+            address: POOL.into(),
+            base: USDC.into(),
+            quote: WETH.into(),
+            price: POOL_PRICE,
+        }
+    }
+}
+
 #[derive(Default)]
 struct Inner {
     faults: BTreeMap<String, Fault>,
     requests: Vec<Request>,
+    pool: PoolSpec,
 }
 
 #[derive(Clone, Default)]
@@ -75,6 +97,10 @@ impl StandIn {
             .unwrap()
             .faults
             .insert(route.to_string(), fault);
+    }
+    /// Serves `pool` instead of the mainnet USDC/WETH 0.05% pool.
+    pub fn set_pool(&self, pool: PoolSpec) {
+        self.inner.lock().unwrap().pool = pool;
     }
     pub fn requests(&self) -> Vec<Request> {
         self.inner.lock().unwrap().requests.clone()
@@ -163,7 +189,7 @@ async fn respond(
     route: String,
     params: BTreeMap<String, Value>,
 ) -> Response {
-    let fault = {
+    let (fault, pool) = {
         let mut inner = s.inner.lock().unwrap();
         inner.requests.push(Request {
             method: method.to_string(),
@@ -178,8 +204,14 @@ async fn respond(
                     .insert(route.clone(), Fault::RateLimited(n - 1));
             }
         }
-        fault
+        (fault, inner.pool.clone())
     };
+    let (pool_addr, base_addr, quote_addr, price) = (
+        pool.address.as_str(),
+        pool.base.as_str(),
+        pool.quote.as_str(),
+        pool.price,
+    );
     match fault {
         Some(Fault::Api {
             status,
@@ -231,13 +263,13 @@ async fn respond(
         .into_response(),
         "/pool-info" => {
             if params.get("poolAddress").and_then(Value::as_str).map(str::to_lowercase)
-                != Some(POOL.to_lowercase())
+                != Some(pool_addr.to_lowercase())
             {
                 return api_error(404, "Pool not found", None);
             }
             Json(json!({
-                "address": POOL, "baseTokenAddress": USDC, "quoteTokenAddress": WETH,
-                "binStep": 10, "feePct": 0.05, "price": POOL_PRICE,
+                "address": pool_addr, "baseTokenAddress": base_addr, "quoteTokenAddress": quote_addr,
+                "binStep": 10, "feePct": 0.05, "price": price,
                 "baseTokenAmount": 80000000.0, "quoteTokenAmount": 30000.0, "activeBinId": 195197
             }))
             .into_response()
@@ -248,15 +280,20 @@ async fn respond(
             };
             // prices are token1 per token0 (WETH per USDC): a range in USD per ETH
             // (~3000) is far above the pool price and is refused like Gateway would
-            if !(lo < POOL_PRICE && POOL_PRICE < hi) {
+            if !(lo < price && price < hi) {
                 return api_error(
                     400,
-                    &format!("range [{lo}, {hi}] does not contain the pool price {POOL_PRICE}"),
+                    &format!("range [{lo}, {hi}] does not contain the pool price {price}"),
                     None,
                 );
             }
-            let base = num(&params, "baseTokenAmount").unwrap_or(0.0);
-            let quote = num(&params, "quoteTokenAmount").unwrap_or(base * POOL_PRICE);
+            // one side given: the other at the pool price (a centred range needs both)
+            let (base, quote) = match (num(&params, "baseTokenAmount"), num(&params, "quoteTokenAmount")) {
+                (Some(b), Some(q)) => (b, q),
+                (Some(b), None) => (b, b * price),
+                (None, Some(q)) => (q / price, q),
+                (None, None) => (0.0, 0.0),
+            };
             if clmm == "/quote-position" {
                 Json(json!({
                     "baseLimited": true, "baseTokenAmount": base, "quoteTokenAmount": quote,
@@ -276,11 +313,11 @@ async fn respond(
                 return api_error(404, "Position not found", None);
             }
             Json(json!({
-                "address": POSITION_ID, "poolAddress": POOL, "baseTokenAddress": USDC,
-                "quoteTokenAddress": WETH, "baseTokenAmount": 100.0, "quoteTokenAmount": 0.03,
+                "address": POSITION_ID, "poolAddress": pool_addr, "baseTokenAddress": base_addr,
+                "quoteTokenAddress": quote_addr, "baseTokenAmount": 100.0, "quoteTokenAmount": 0.03,
                 "baseFeeAmount": 0.01, "quoteFeeAmount": 0.000003, "lowerBinId": 194000,
                 "upperBinId": 196500, "lowerPrice": 0.000266, "upperPrice": 0.000342,
-                "price": POOL_PRICE
+                "price": price
             }))
             .into_response()
         }

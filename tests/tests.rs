@@ -19,6 +19,7 @@ mod intel_scheduler;
 mod intel_standin;
 mod ledger;
 mod mock_offline;
+mod real_campaign;
 mod real_executor;
 mod real_gateway;
 mod real_rpc;

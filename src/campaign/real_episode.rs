@@ -24,8 +24,8 @@ use super::config::ExecMode;
 use super::records::*;
 use super::runner::{learn, to_value, CampaignOptions, Console, RunWriter};
 use super::CampaignError;
-use crate::agent::context::{from_history, History, IntelFeatures, PoolActivity};
 use crate::agent::action::{PoolAtOpen, PoolsAtOpen};
+use crate::agent::context::{from_history, History, IntelFeatures, PoolActivity};
 use crate::agent::gate::GateInput;
 use crate::agent::policy::Policy;
 use crate::agent::proposal::Proposal;
@@ -250,9 +250,11 @@ fn candidates(
 ) -> Result<Vec<Candidate>, CampaignError> {
     let mut out = Vec::new();
     for p in &network.pools {
-        let is_pair = (p.token0 == base && p.token1 == quote) || (p.token0 == quote && p.token1 == base);
+        let is_pair =
+            (p.token0 == base && p.token1 == quote) || (p.token0 == quote && p.token1 == base);
         let address = p.address.to_checksum(None);
-        let wanted = only.is_empty() || only.iter().any(|a| a.trim().eq_ignore_ascii_case(&address));
+        let wanted =
+            only.is_empty() || only.iter().any(|a| a.trim().eq_ignore_ascii_case(&address));
         if !is_pair || !wanted {
             continue;
         }
@@ -381,13 +383,21 @@ fn pools_at_open(
                 continue;
             }
         };
-        let base_ok = info.base_token_address.eq_ignore_ascii_case(&c.token0.address.to_string());
-        let quote_ok = info.quote_token_address.eq_ignore_ascii_case(&c.token1.address.to_string());
+        let base_ok = info
+            .base_token_address
+            .eq_ignore_ascii_case(&c.token0.address.to_string());
+        let quote_ok = info
+            .quote_token_address
+            .eq_ignore_ascii_case(&c.token1.address.to_string());
         if !(base_ok && quote_ok) {
             problems.push(format!(
                 "{} ({}): Gateway reports base {} / quote {}, the pool's token0/token1 are {} / {}",
-                c.name, c.address, info.base_token_address, info.quote_token_address,
-                c.token0.address, c.token1.address
+                c.name,
+                c.address,
+                info.base_token_address,
+                info.quote_token_address,
+                c.token0.address,
+                c.token1.address
             ));
             continue;
         }
@@ -531,7 +541,11 @@ pub(crate) fn run_after_intel(
 ) -> Result<(&'static str, u64, u64), CampaignError> {
     let ep = Some(episode_id);
     let t = Instant::now();
-    let addresses: Vec<String> = session.candidates.iter().map(|c| c.address.clone()).collect();
+    let addresses: Vec<String> = session
+        .candidates
+        .iter()
+        .map(|c| c.address.clone())
+        .collect();
     let mut sink = CallSink {
         w,
         console,
@@ -539,9 +553,11 @@ pub(crate) fn run_after_intel(
         events: Vec::new(),
         error: None,
     };
-    let observed = session
-        .rt
-        .block_on(session.executor.observe_pools(&addresses, &mut |r| sink.record(r)));
+    let observed = session.rt.block_on(
+        session
+            .executor
+            .observe_pools(&addresses, &mut |r| sink.record(r)),
+    );
     let new_events = sink.finish()?;
     events.extend(new_events);
 
@@ -572,16 +588,13 @@ pub(crate) fn run_after_intel(
     let executed: Result<(Proposal, &Candidate, RealOutcome), Failure> = match proposed {
         Err(f) => Err(f),
         Ok(proposal) => {
-            let candidate = session
-                .candidates
-                .get(proposal.pool_index)
-                .ok_or_else(|| {
-                    CampaignError::Internal(format!(
-                        "proposal names pool {} of {}",
-                        proposal.pool_index,
-                        session.candidates.len()
-                    ))
-                })?;
+            let candidate = session.candidates.get(proposal.pool_index).ok_or_else(|| {
+                CampaignError::Internal(format!(
+                    "proposal names pool {} of {}",
+                    proposal.pool_index,
+                    session.candidates.len()
+                ))
+            })?;
             events.push(w.append(
                 EventKind::Proposal,
                 ep,
@@ -604,7 +617,9 @@ pub(crate) fn run_after_intel(
             events.push(w.append(EventKind::PoolValidation, ep, &report)?);
             w.flush_log(console)?;
             if report.passed {
-                let outcome = execute(w, console, session, candidate, &proposal, &report, episode_id)?;
+                let outcome = execute(
+                    w, console, session, candidate, &proposal, &report, episode_id,
+                )?;
                 events.extend(outcome.1);
                 Ok((proposal, candidate, outcome.0))
             } else {
@@ -644,7 +659,14 @@ pub(crate) fn run_after_intel(
                     episode_failed: false,
                     reward: reward.unwrap_or(f64::NAN),
                 };
-                events.push(learn(w, ep, state, &proposal, reward.unwrap_or(f64::NAN), &gate_input)?);
+                events.push(learn(
+                    w,
+                    ep,
+                    state,
+                    &proposal,
+                    reward.unwrap_or(f64::NAN),
+                    &gate_input,
+                )?);
             }
             "ok"
         }
@@ -730,9 +752,11 @@ fn execute(
         events: Vec::new(),
         error: None,
     };
-    let out = session
-        .rt
-        .block_on(session.executor.run_with(&real, report, &mut |r| sink.record(r)));
+    let out = session.rt.block_on(
+        session
+            .executor
+            .run_with(&real, report, &mut |r| sink.record(r)),
+    );
     // the executor ran to its end (a position is closed even if the ledger failed);
     // a ledger error stops the campaign after it
     let events = sink.finish()?;

@@ -147,9 +147,9 @@ fn close_run(
             .collect();
         let left_open = real::position_left_open(&calls);
         if let Some((_, alert)) = &left_open {
-            report
-                .messages
-                .push(format!("!!! {alert} (episode {episode_id} of {run_id}) !!!"));
+            report.messages.push(format!(
+                "!!! {alert} (episode {episode_id} of {run_id}) !!!"
+            ));
         }
         let (position_left_open, operator_alert) = match left_open {
             Some((id, alert)) => (id, Some(alert)),

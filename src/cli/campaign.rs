@@ -13,9 +13,9 @@ use crate::campaign::clock::{Clock, FixedClock, SystemClock};
 use crate::campaign::config::{CampaignFlags, CampaignSettings, ProcessEnv};
 use crate::campaign::episode_market::EpisodeMarket;
 use crate::campaign::real_episode::RealOptions;
-use crate::exec::real::RISK_ACK_ENV;
 use crate::campaign::runner::{self, CampaignOptions, Console};
 use crate::campaign::CampaignError;
+use crate::exec::real::RISK_ACK_ENV;
 use crate::market::MarketRegime;
 
 /// Arguments of `tracka campaign`. Flags override the environment variables named in
@@ -92,7 +92,12 @@ pub struct CampaignArgs {
     pub networks: Option<PathBuf>,
     /// Real mode: JSON-RPC URL of a node of the network, for the pool validator (never
     /// printed or recorded).
-    #[arg(long, env = "ETH_RPC_URL", hide_env_values = true, help_heading = "Real mode")]
+    #[arg(
+        long,
+        env = "ETH_RPC_URL",
+        hide_env_values = true,
+        help_heading = "Real mode"
+    )]
     pub rpc_url: Option<String>,
     /// Real mode: Hummingbot Gateway's base URL (never recorded).
     #[arg(
@@ -117,14 +122,24 @@ pub struct CampaignArgs {
     #[arg(long, value_name = "N", help_heading = "Real mode")]
     pub hold_seconds: Option<u64>,
     /// Real mode: seconds between position-info polls while holding.
-    #[arg(long, default_value_t = 60, value_name = "N", help_heading = "Real mode")]
+    #[arg(
+        long,
+        default_value_t = 60,
+        value_name = "N",
+        help_heading = "Real mode"
+    )]
     pub poll_seconds: u64,
     /// Real mode: restrict the candidate pools to this address (repeatable; default: every
     /// known pool of the pair on the network).
     #[arg(long = "pool", value_name = "ADDR", help_heading = "Real mode")]
     pub pools: Vec<String>,
     /// Real mode: timeout of each Gateway and JSON-RPC request, in seconds.
-    #[arg(long, default_value_t = 30, value_name = "N", help_heading = "Real mode")]
+    #[arg(
+        long,
+        default_value_t = 30,
+        value_name = "N",
+        help_heading = "Real mode"
+    )]
     pub timeout_secs: u64,
 }
 

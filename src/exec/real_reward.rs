@@ -77,13 +77,25 @@ fn close_price(records: &[RealRecord]) -> Option<f64> {
         .iter()
         .rev()
         .filter(|r| r.step == "position_info")
-        .find_map(|r| r.response.as_ref()?.get("price")?.as_f64().and_then(positive));
+        .find_map(|r| {
+            r.response
+                .as_ref()?
+                .get("price")?
+                .as_f64()
+                .and_then(positive)
+        });
     last_poll.or_else(|| {
         records
             .iter()
             .rev()
             .filter(|r| r.step == "pool_info")
-            .find_map(|r| r.response.as_ref()?.get("price")?.as_f64().and_then(positive))
+            .find_map(|r| {
+                r.response
+                    .as_ref()?
+                    .get("price")?
+                    .as_f64()
+                    .and_then(positive)
+            })
     })
 }
 

@@ -51,6 +51,10 @@ fn is_tracka_var(k: &str) -> bool {
         "DUNE_API_KEY",
         "GATEWAY_URL",
         "I_UNDERSTAND_LIVE_RISK",
+        "ETH_RPC_URL",
+        "TRACKA_NETWORK",
+        "TRACKA_NETWORKS",
+        "GATEWAY_WALLET",
     ];
     VARS.contains(&k)
 }
