@@ -321,6 +321,8 @@ async fn real_campaign_opens_holds_collects_and_closes_then_dry_run_only_quotes(
     let metadata = json_file(&ep.join("metadata.json"));
     assert_eq!(metadata["exec_mode"], "real");
     assert_eq!(metadata["extra"]["pool_validation"]["passed"], true);
+    // a cold intel cache: real mode's freshness gate keeps the outcome out of learning
+    assert_eq!(metadata["extra"]["learning"]["reason"], "low_fresh_pct");
     // every call is an event; polls are in logs.jsonl; transactions announced first
     let steps = gateway_steps(&ep);
     assert!(
@@ -375,6 +377,26 @@ async fn real_campaign_opens_holds_collects_and_closes_then_dry_run_only_quotes(
     assert_eq!(result["reward_bps"], Value::Null);
     let metadata = json_file(&ep.join("metadata.json"));
     assert_eq!(metadata["extra"]["learning"]["reason"], "dry_run");
+
+    // with the freshness gate open, a real outcome is learned from, and replay rebuilds
+    // the same state from the ledger
+    let out = r.campaign(&[], &["--min-fresh-pct", "0", "--json"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let live: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let metadata = json_file(&r.episode_dir().join("metadata.json"));
+    assert_eq!(
+        metadata["extra"]["learning"]["kind"], "learning.applied",
+        "{metadata}"
+    );
+    let out = r.t.run(&["replay", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let replayed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        replayed
+            .to_string()
+            .contains(live["learning_state_hash"].as_str().unwrap()),
+        "{replayed} vs {live}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -843,3 +843,66 @@ impl<S: Sleeper> RealExecutor<S> {
             .map_err(|source| gateway_error("collect_fees", source))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(step: &str, response: Option<Value>, error: Option<&str>, pending: bool) -> RealRecord {
+        RealRecord {
+            seq: 0,
+            at_ms: 0,
+            step: step.into(),
+            method: "POST".into(),
+            route: "/".into(),
+            request: json!({}),
+            response,
+            error: error.map(str::to_string),
+            tx_signature: None,
+            pending,
+        }
+    }
+
+    fn opened() -> RealRecord {
+        rec(
+            "open_position",
+            Some(json!({"signature": "0xa", "status": 1, "data": {"positionAddress": "9"}})),
+            None,
+            false,
+        )
+    }
+
+    #[test]
+    fn an_open_without_a_confirmed_close_is_left_open() {
+        let sent = rec("open_position", None, None, true);
+        // sent, no answer: may be open, id unknown
+        let (id, alert) = position_left_open(std::slice::from_ref(&sent)).unwrap();
+        assert_eq!(id, None);
+        assert!(alert.starts_with("POSITION MAY BE OPEN"), "{alert}");
+        // confirmed: open with its id, also after a failed close
+        let failed_close = rec("close_position", None, Some("500"), false);
+        for records in [
+            vec![sent.clone(), opened()],
+            vec![sent.clone(), opened(), failed_close],
+        ] {
+            let (id, alert) = position_left_open(&records).unwrap();
+            assert_eq!(id.as_deref(), Some("9"));
+            assert!(alert.starts_with("POSITION STILL OPEN: id 9"), "{alert}");
+        }
+        // a confirmed close after it: nothing open
+        let closed = rec("close_position", Some(json!({"status": 1})), None, false);
+        assert_eq!(position_left_open(&[sent.clone(), opened(), closed]), None);
+        // reverted: nothing open; never sent: nothing open
+        let reverted = rec(
+            "open_position",
+            Some(json!({"signature": "0xa", "status": -1})),
+            Some("reverted"),
+            false,
+        );
+        assert_eq!(position_left_open(&[sent, reverted]), None);
+        assert_eq!(
+            position_left_open(&[rec("health", None, None, false)]),
+            None
+        );
+    }
+}
