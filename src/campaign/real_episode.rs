@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 
 use super::config::ExecMode;
 use super::records::*;
-use super::runner::{learn, to_value, CampaignOptions, Console, RunWriter};
+use super::runner::{self, learn, to_value, CampaignOptions, Console, RunWriter};
 use super::CampaignError;
 use crate::agent::action::{PoolAtOpen, PoolsAtOpen};
 use crate::agent::context::{from_history, History, IntelFeatures, PoolActivity};
@@ -315,7 +315,17 @@ struct CallSink<'w, 'a, 'c> {
     error: Option<CampaignError>,
 }
 
-impl CallSink<'_, '_, '_> {
+impl<'w, 'a, 'c> CallSink<'w, 'a, 'c> {
+    fn new(w: &'w mut RunWriter<'a>, console: &'c mut dyn Console, episode_id: &str) -> Self {
+        CallSink {
+            w,
+            console,
+            episode_id: episode_id.to_string(),
+            events: Vec::new(),
+            error: None,
+        }
+    }
+
     fn record(&mut self, r: &RealRecord) {
         if self.error.is_some() {
             return;
@@ -546,13 +556,7 @@ pub(crate) fn run_after_intel(
         .iter()
         .map(|c| c.address.clone())
         .collect();
-    let mut sink = CallSink {
-        w,
-        console,
-        episode_id: episode_id.to_string(),
-        events: Vec::new(),
-        error: None,
-    };
+    let mut sink = CallSink::new(w, console, episode_id);
     let observed = session.rt.block_on(
         session
             .executor
@@ -703,26 +707,14 @@ fn record_failure(
     events: &mut Vec<StoredEvent>,
     f: Failure,
 ) -> Result<&'static str, CampaignError> {
-    events.push(w.append(
-        EventKind::ExecutionFailure,
-        ep,
-        &ExecutionFailure {
-            stage: f.stage.into(),
-            error: f.error,
-            chain: f.chain,
-            position_left_open: f.position_left_open,
-            operator_alert: f.operator_alert,
-        },
-    )?);
-    events.push(w.append(
-        EventKind::LearningSkipped,
-        ep,
-        &LearningSkipped {
-            reason: "episode_failed".into(),
-            detail: "episode failed".into(),
-        },
-    )?);
-    Ok("failed")
+    let failure = ExecutionFailure {
+        stage: f.stage.into(),
+        error: f.error,
+        chain: f.chain,
+        position_left_open: f.position_left_open,
+        operator_alert: f.operator_alert,
+    };
+    runner::record_failure(w, ep, events, &failure)
 }
 
 /// The executor on a validated pool; its records become events as they arrive.
@@ -745,13 +737,7 @@ fn execute(
         hold_seconds: session.opts.hold_seconds,
         slippage_pct: None,
     };
-    let mut sink = CallSink {
-        w,
-        console,
-        episode_id: episode_id.to_string(),
-        events: Vec::new(),
-        error: None,
-    };
+    let mut sink = CallSink::new(w, console, episode_id);
     let out = session.rt.block_on(
         session
             .executor

@@ -476,20 +476,15 @@ fn run_episode(
             &mut events,
         )?;
         let learn_us = (t.elapsed().as_micros() as u64).saturating_sub(propose_us + execute_us);
-        events.push(w.append(
-            EventKind::Timings,
-            ep,
-            &Timings {
-                intel_us,
-                market_us: 0,
-                propose_us,
-                execute_us,
-                learn_us,
-                total_us: t_start.elapsed().as_micros() as u64,
-            },
-        )?);
-        w.close_episode(&episode_id, &events, outcome, false)?;
-        return Ok(outcome);
+        let timings = Timings {
+            intel_us,
+            market_us: 0,
+            propose_us,
+            execute_us,
+            learn_us,
+            total_us: t_start.elapsed().as_micros() as u64,
+        };
+        return close_with_timings(w, &episode_id, events, outcome, &timings);
     }
 
     // Market and proposal.
@@ -557,42 +552,57 @@ fn run_episode(
             "ok"
         }
         Err((stage, error)) => {
-            events.push(w.append(
-                EventKind::ExecutionFailure,
-                ep,
-                &ExecutionFailure {
-                    stage: stage.into(),
-                    error: error.clone(),
-                    chain: vec![error],
-                    position_left_open: None,
-                    operator_alert: None,
-                },
-            )?);
-            events.push(w.append(
-                EventKind::LearningSkipped,
-                ep,
-                &LearningSkipped {
-                    reason: "episode_failed".into(),
-                    detail: "episode failed".into(),
-                },
-            )?);
-            "failed"
+            let failure = ExecutionFailure {
+                stage: stage.into(),
+                error: error.clone(),
+                chain: vec![error],
+                position_left_open: None,
+                operator_alert: None,
+            };
+            record_failure(w, ep, &mut events, &failure)?
         }
     };
     let learn_us = t.elapsed().as_micros() as u64;
+    let timings = Timings {
+        intel_us,
+        market_us,
+        propose_us,
+        execute_us,
+        learn_us,
+        total_us: t_start.elapsed().as_micros() as u64,
+    };
+    close_with_timings(w, &episode_id, events, outcome, &timings)
+}
+
+/// Records an episode's failure and the learning it therefore skips; returns `failed`.
+pub(crate) fn record_failure(
+    w: &mut RunWriter<'_>,
+    ep: Option<&str>,
+    events: &mut Vec<StoredEvent>,
+    failure: &ExecutionFailure,
+) -> Result<&'static str, CampaignError> {
+    events.push(w.append(EventKind::ExecutionFailure, ep, failure)?);
     events.push(w.append(
-        EventKind::Timings,
+        EventKind::LearningSkipped,
         ep,
-        &Timings {
-            intel_us,
-            market_us,
-            propose_us,
-            execute_us,
-            learn_us,
-            total_us: t_start.elapsed().as_micros() as u64,
+        &LearningSkipped {
+            reason: "episode_failed".into(),
+            detail: "episode failed".into(),
         },
     )?);
-    w.close_episode(&episode_id, &events, outcome, false)?;
+    Ok("failed")
+}
+
+/// Appends the timings and closes the episode (projections recorded, flush, files).
+fn close_with_timings(
+    w: &mut RunWriter<'_>,
+    episode_id: &str,
+    mut events: Vec<StoredEvent>,
+    outcome: &'static str,
+    timings: &Timings,
+) -> Result<&'static str, CampaignError> {
+    events.push(w.append(EventKind::Timings, Some(episode_id), timings)?);
+    w.close_episode(episode_id, &events, outcome, false)?;
     Ok(outcome)
 }
 

@@ -550,21 +550,30 @@ impl<S: Sleeper> RealExecutor<S> {
         if let Err(e) = health {
             return Err(RealError::GatewayUnhealthy(Box::new(e)));
         }
-        let route = format!("{CLMM_PREFIX}/pool-info");
         let mut out = Vec::with_capacity(pools.len());
         for pool in pools {
-            let info = self.gateway.pool_info(pool).await;
-            rec.push(
-                "pool_info",
-                "GET",
-                &route,
-                self.gateway.params(json!({"poolAddress": pool})),
-                &info,
-                None,
-            );
+            let info = self.pool_info(&mut rec, pool).await;
             out.push(info.map_err(|source| gateway_error("pool_info", source)));
         }
         Ok(out)
+    }
+
+    /// pool-info of `pool`, recorded.
+    async fn pool_info(
+        &self,
+        rec: &mut Recorder<'_, '_, S>,
+        pool: &str,
+    ) -> Result<PoolInfo, GatewayError> {
+        let info = self.gateway.pool_info(pool).await;
+        rec.push(
+            "pool_info",
+            "GET",
+            &format!("{CLMM_PREFIX}/pool-info"),
+            self.gateway.params(json!({"poolAddress": pool})),
+            &info,
+            None,
+        );
+        info
     }
 
     /// [`RealExecutor::run`], handing every record to `sink` as soon as it is made.
@@ -601,17 +610,7 @@ impl<S: Sleeper> RealExecutor<S> {
 
         // pool-info: Gateway's base/quote must be token0/token1
         let pool = proposal.pool_address.as_str();
-        let route = format!("{CLMM_PREFIX}/pool-info");
-        let info = self.gateway.pool_info(pool).await;
-        rec.push(
-            "pool_info",
-            "GET",
-            &route,
-            self.gateway.params(json!({"poolAddress": pool})),
-            &info,
-            None,
-        );
-        let info = match info {
+        let info = match self.pool_info(&mut rec, pool).await {
             Ok(i) => i,
             Err(source) => return fail(rec, gateway_error("pool_info", source)),
         };
