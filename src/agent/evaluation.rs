@@ -121,20 +121,34 @@ impl Default for EvalConfig {
 }
 
 /// The baselines `tracka evaluate` runs: passive full range, fixed widths of ±100, ±300,
-/// ±1000, ±3000 and ±10000 ticks and τ-reset (±300 and ±1000 ticks, 60 minutes), each in
-/// the busiest pool and pinned to the 0.3% tier.
+/// ±1000, ±3000 and ±10000 ticks and τ-reset (±100, ±300 and ±1000 ticks, 60 minutes),
+/// each in the busiest pool and pinned to each fee tier (0.05% and 0.3%); and τ-reset
+/// pinned to each tier on the grid ±{100, 300, 1000, 3000} ticks × re-centred after
+/// {10, 60, 240} minutes out of range, so the strongest τ-reset in hindsight is among
+/// them.
 pub fn default_baselines() -> Vec<String> {
     let mut rules = vec!["passive".to_string()];
     for half in [100, 300, 1000, 3000, 10000] {
         rules.push(format!("fixed:{half}"));
     }
-    rules.push("tau-reset:100:60".into());
-    rules.push("tau-reset:300:60".into());
-    rules.push("tau-reset:1000:60".into());
+    for half in [100, 300, 1000] {
+        rules.push(format!("tau-reset:{half}:60"));
+    }
     let mut out = rules.clone();
-    out.extend(rules.iter().map(|r| format!("{r}@3000")));
+    for fee in TIERS {
+        out.extend(rules.iter().map(|r| format!("{r}@{fee}")));
+        for half in [100, 300, 1000, 3000] {
+            for minutes in [10, 240] {
+                out.push(format!("tau-reset:{half}:{minutes}@{fee}"));
+            }
+        }
+        out.push(format!("tau-reset:3000:60@{fee}"));
+    }
     out
 }
+
+/// Fee tiers of the generated markets the baselines are pinned to.
+const TIERS: [u32; 2] = [500, 3000];
 
 impl EvalConfig {
     /// Checks every setting and that every policy name parses.
@@ -518,6 +532,8 @@ pub struct EvalReport {
     pub comparisons: Vec<Comparison>,
     /// The fixed-width baseline with the best mean on the held-out markets.
     pub best_fixed_in_hindsight: Option<String>,
+    /// The τ-reset baseline with the best mean on the held-out markets.
+    pub best_tau_reset_in_hindsight: Option<String>,
     pub curve: Vec<CurvePoint>,
 }
 
@@ -592,11 +608,15 @@ pub fn evaluate(
             });
         }
     }
-    let best_fixed_in_hindsight = results
-        .iter()
-        .filter(|r| r.policy.starts_with("fixed:"))
-        .max_by(|a, b| a.summary.mean.total_cmp(&b.summary.mean))
-        .map(|r| r.policy.clone());
+    let best_in_hindsight = |prefix: &str| {
+        results
+            .iter()
+            .filter(|r| r.policy.starts_with(prefix))
+            .max_by(|a, b| a.summary.mean.total_cmp(&b.summary.mean))
+            .map(|r| r.policy.clone())
+    };
+    let best_fixed_in_hindsight = best_in_hindsight("fixed:");
+    let best_tau_reset_in_hindsight = best_in_hindsight("tau-reset:");
     Ok(EvalReport {
         config: cfg.clone(),
         state_hash: training.state.hash_hex(),
@@ -606,6 +626,7 @@ pub fn evaluate(
         policies: results,
         comparisons,
         best_fixed_in_hindsight,
+        best_tau_reset_in_hindsight,
         curve: training.curve.clone(),
     })
 }
