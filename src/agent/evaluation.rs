@@ -120,29 +120,23 @@ impl Default for EvalConfig {
     }
 }
 
-/// The baselines `tracka evaluate` runs: passive full range, fixed widths of ±100, ±300,
-/// ±1000, ±3000 and ±10000 ticks and τ-reset (±100, ±300 and ±1000 ticks, 60 minutes),
-/// each in the busiest pool and pinned to each fee tier (0.05% and 0.3%); and τ-reset
-/// pinned to each tier on the grid ±{100, 300, 1000, 3000} ticks × re-centred after
-/// {10, 60, 240} minutes out of range, so the strongest τ-reset in hindsight is among
-/// them.
+/// The baselines `tracka evaluate` runs: passive full range in the busiest pool; and
+/// pinned to each fee tier (0.05% and 0.3%): passive, fixed widths of ±100, ±300, ±1000,
+/// ±3000 and ±10000 ticks, and τ-reset on the grid ±{100, 300, 1000, 3000} ticks ×
+/// re-centred after {10, 60, 240} minutes out of range, so the strongest fixed width and
+/// τ-reset in hindsight are among them.
 pub fn default_baselines() -> Vec<String> {
-    let mut rules = vec!["passive".to_string()];
-    for half in [100, 300, 1000, 3000, 10000] {
-        rules.push(format!("fixed:{half}"));
-    }
-    for half in [100, 300, 1000] {
-        rules.push(format!("tau-reset:{half}:60"));
-    }
-    let mut out = rules.clone();
+    let mut out = vec!["passive".to_string()];
     for fee in TIERS {
-        out.extend(rules.iter().map(|r| format!("{r}@{fee}")));
+        out.push(format!("passive@{fee}"));
+        for half in [100, 300, 1000, 3000, 10000] {
+            out.push(format!("fixed:{half}@{fee}"));
+        }
         for half in [100, 300, 1000, 3000] {
-            for minutes in [10, 240] {
+            for minutes in [10, 60, 240] {
                 out.push(format!("tau-reset:{half}:{minutes}@{fee}"));
             }
         }
-        out.push(format!("tau-reset:3000:60@{fee}"));
     }
     out
 }
