@@ -699,8 +699,30 @@ mod tests {
         let mean: f64 = l.iter().zip(b).map(|(x, y)| x - y).sum::<f64>() / 4.0;
         assert!((cmp.paired.diff.mean - mean).abs() < 1e-9);
         assert_eq!(r.best_fixed_in_hindsight.as_deref(), Some("fixed:300@3000"));
+        assert_eq!(
+            r.best_tau_reset_in_hindsight.as_deref(),
+            Some("tau-reset:100:60")
+        );
         let again = evaluate(&cfg, &t, &mut |_, _| {}).unwrap();
         assert_eq!(again, r);
+    }
+
+    #[test]
+    fn default_baselines_cover_the_tau_reset_grid_in_each_tier() {
+        let b = default_baselines();
+        let cfg = EvalConfig::default();
+        assert!(cfg.validate().is_ok());
+        assert_eq!(b.len(), 37);
+        for fee in TIERS {
+            assert!(b.contains(&format!("passive@{fee}")));
+            for half in [100, 300, 1000, 3000] {
+                for minutes in [10, 60, 240] {
+                    assert!(b.contains(&format!("tau-reset:{half}:{minutes}@{fee}")));
+                }
+            }
+        }
+        let unique: std::collections::BTreeSet<&String> = b.iter().collect();
+        assert_eq!(unique.len(), b.len());
     }
 
     #[test]

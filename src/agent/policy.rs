@@ -310,6 +310,8 @@ mod tests {
             "passive@3000",
             "fixed:300@500",
             "tau-reset:300:60@3000",
+            "action:s1:w100:up:hold",
+            "action:s0:full:center:hold",
         ] {
             assert_eq!(policy_by_name(n).unwrap().name(), n);
         }
@@ -327,6 +329,9 @@ mod tests {
             "fixed:300@",
             "fixed:300@x",
             "fixed:300@0",
+            "action:",
+            "action:s1:w100:sideways:hold",
+            "action:s9:w100:up:hold",
         ] {
             assert!(
                 matches!(policy_by_name(n), Err(AgentError::UnknownPolicy { .. })),
@@ -375,6 +380,26 @@ mod tests {
         let json = serde_json::to_string(&p).unwrap();
         let back: Proposal = serde_json::from_str(&json).unwrap();
         assert_eq!(back, p);
+    }
+
+    #[test]
+    fn a_catalog_action_policy_plays_that_action_with_the_whole_budget() {
+        let (ctx, pools) = setup();
+        let state = LearningState::default();
+        let mut rng = stream(1, 0, "propose");
+        let p = policy_by_name("action:s1:w300:down:hold")
+            .unwrap()
+            .propose(&ctx, &state, &pools, &mut rng)
+            .unwrap();
+        assert_eq!(p.action.key, "s1:w300:down:hold");
+        assert_eq!(
+            p.action.index,
+            Some(6 + crate::agent::action::CANDIDATES_PER_SLOT)
+        );
+        // slot 1 is the 0.3% pool (tape index 0)
+        assert_eq!((p.pool_index, p.fee), (0, 3000));
+        assert_eq!(p.capital_quote, 10_000.0);
+        assert_eq!(p.rebalance, RebalanceRule::None);
     }
 
     #[test]
