@@ -69,6 +69,52 @@ fn evaluate_table_and_determinism() {
 }
 
 #[test]
+fn evaluate_runs_the_baselines_given() {
+    let t = TestDir::new();
+    let mut args = SMALL.to_vec();
+    args.extend([
+        "--json",
+        "--baselines",
+        "passive@3000,action:s1:w100:center:recenter60,tau-reset:300:10@3000",
+    ]);
+    let out = t.run(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json on stdout");
+    let names: Vec<&str> = report["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["policy"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "learner-greedy",
+            "learner-greedy-fullsize",
+            "passive@3000",
+            "action:s1:w100:center:recenter60",
+            "tau-reset:300:10@3000"
+        ]
+    );
+    assert_eq!(
+        report["best_tau_reset_in_hindsight"],
+        "tau-reset:300:10@3000"
+    );
+    assert!(report["best_fixed_in_hindsight"].is_null());
+    // an unknown baseline is bad usage
+    let mut bad = SMALL.to_vec();
+    bad.extend(["--baselines", "passive,sideways:3"]);
+    let out = t.run(&bad);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sideways:3"));
+}
+
+#[test]
 fn evaluate_rejects_bad_settings() {
     let t = TestDir::new();
     for (bad, says) in [

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_POOL_SLOTS: usize = 3;
 
 /// Length of the learner's feature vector.
-pub const FEATURE_DIM: usize = 16;
+pub const FEATURE_DIM: usize = 20;
 
 /// Names of the feature vector's entries, in order.
 pub const FEATURE_NAMES: [&str; FEATURE_DIM] = [
@@ -31,7 +31,41 @@ pub const FEATURE_NAMES: [&str; FEATURE_DIM] = [
     "intel_gas_mask",
     "intel_vol",
     "intel_vol_mask",
+    "vol_level_1.25pct",
+    "vol_level_2.5pct",
+    "vol_level_5pct",
+    "vol_level_10pct",
 ];
+
+/// Daily volatilities (as multiples of [`VOL_UNIT`]) of the volatility-level features: one
+/// octave apart, 1.25%, 2.5%, 5% and 10% a day — calm to stressed for ETH-like pairs.
+pub const VOL_LEVELS: [f64; 4] = [0.25, 0.5, 1.0, 2.0];
+
+/// The volatility-level features of a daily volatility `vol_n` (in [`VOL_UNIT`]s): "hat"
+/// functions of log₂ vol, one per level of [`VOL_LEVELS`], 1 at their level, falling
+/// linearly to 0 one octave away (the first and the last stay 1 beyond their level). They
+/// sum to 1, so a linear model over them is any piecewise-linear function of log vol —
+/// the reward of a narrow range falls steeply between calm and trending volatility and
+/// then levels off, which `vol` and `vol_sq` alone fit badly (seen on development
+/// markets).
+pub fn vol_levels(vol_n: f64) -> [f64; 4] {
+    let x = if vol_n.is_finite() && vol_n > 0.0 {
+        vol_n.log2()
+    } else {
+        f64::NEG_INFINITY
+    };
+    let mut out = [0.0; 4];
+    let last = VOL_LEVELS.len() - 1;
+    for (k, level) in VOL_LEVELS.iter().enumerate() {
+        let d = x - level.log2();
+        out[k] = if (k == 0 && d <= 0.0) || (k == last && d >= 0.0) {
+            1.0
+        } else {
+            (1.0 - d.abs()).max(0.0)
+        };
+    }
+    out
+}
 
 /// Daily volatility that maps to feature value 1.0 (5%).
 pub const VOL_UNIT: f64 = 0.05;
@@ -248,6 +282,7 @@ pub fn from_history(history: &History<'_>, open_ts: u64, intel: Option<&IntelFea
         Some(v) => features.extend([(v.max(0.0) / VOL_UNIT).min(6.0), 1.0]),
         None => features.extend([0.0, 0.0]),
     }
+    features.extend(vol_levels(vol_n));
     debug_assert_eq!(features.len(), FEATURE_DIM);
 
     Context {
@@ -392,5 +427,20 @@ mod tests {
         };
         let c = from_history(&empty, 0, Some(&intel));
         assert_eq!(&c.features[12..14], &[0.0, 0.0]);
+    }
+
+    #[test]
+    fn vol_levels_interpolate_in_log_vol_and_sum_to_one() {
+        assert_eq!(vol_levels(0.0), [1.0, 0.0, 0.0, 0.0]);
+        assert_eq!(vol_levels(0.1), [1.0, 0.0, 0.0, 0.0]);
+        assert_eq!(vol_levels(0.5), [0.0, 1.0, 0.0, 0.0]);
+        assert_eq!(vol_levels(9.0), [0.0, 0.0, 0.0, 1.0]);
+        let mid = vol_levels(0.5 * 2f64.sqrt());
+        assert!((mid[1] - 0.5).abs() < 1e-12 && (mid[2] - 0.5).abs() < 1e-12);
+        for v in [0.01, 0.3, 0.7, 1.3, 1.9, 3.0, f64::NAN] {
+            let l = vol_levels(v);
+            assert!((l.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{v} {l:?}");
+            assert!(l.iter().all(|x| (0.0..=1.0).contains(x)));
+        }
     }
 }

@@ -120,21 +120,29 @@ impl Default for EvalConfig {
     }
 }
 
-/// The baselines `tracka evaluate` runs: passive full range, fixed widths of ±100, ±300,
-/// ±1000, ±3000 and ±10000 ticks and τ-reset (±300 and ±1000 ticks, 60 minutes), each in
-/// the busiest pool and pinned to the 0.3% tier.
+/// The baselines `tracka evaluate` runs: passive full range in the busiest pool; and
+/// pinned to each fee tier (0.05% and 0.3%): passive, fixed widths of ±100, ±300, ±1000,
+/// ±3000 and ±10000 ticks, and τ-reset on the grid ±{100, 300, 1000, 3000} ticks ×
+/// re-centred after {10, 60, 240} minutes out of range, so the strongest fixed width and
+/// τ-reset in hindsight are among them.
 pub fn default_baselines() -> Vec<String> {
-    let mut rules = vec!["passive".to_string()];
-    for half in [100, 300, 1000, 3000, 10000] {
-        rules.push(format!("fixed:{half}"));
+    let mut out = vec!["passive".to_string()];
+    for fee in TIERS {
+        out.push(format!("passive@{fee}"));
+        for half in [100, 300, 1000, 3000, 10000] {
+            out.push(format!("fixed:{half}@{fee}"));
+        }
+        for half in [100, 300, 1000, 3000] {
+            for minutes in [10, 60, 240] {
+                out.push(format!("tau-reset:{half}:{minutes}@{fee}"));
+            }
+        }
     }
-    rules.push("tau-reset:100:60".into());
-    rules.push("tau-reset:300:60".into());
-    rules.push("tau-reset:1000:60".into());
-    let mut out = rules.clone();
-    out.extend(rules.iter().map(|r| format!("{r}@3000")));
     out
 }
+
+/// Fee tiers of the generated markets the baselines are pinned to.
+const TIERS: [u32; 2] = [500, 3000];
 
 impl EvalConfig {
     /// Checks every setting and that every policy name parses.
@@ -518,6 +526,8 @@ pub struct EvalReport {
     pub comparisons: Vec<Comparison>,
     /// The fixed-width baseline with the best mean on the held-out markets.
     pub best_fixed_in_hindsight: Option<String>,
+    /// The τ-reset baseline with the best mean on the held-out markets.
+    pub best_tau_reset_in_hindsight: Option<String>,
     pub curve: Vec<CurvePoint>,
 }
 
@@ -592,11 +602,15 @@ pub fn evaluate(
             });
         }
     }
-    let best_fixed_in_hindsight = results
-        .iter()
-        .filter(|r| r.policy.starts_with("fixed:"))
-        .max_by(|a, b| a.summary.mean.total_cmp(&b.summary.mean))
-        .map(|r| r.policy.clone());
+    let best_in_hindsight = |prefix: &str| {
+        results
+            .iter()
+            .filter(|r| r.policy.starts_with(prefix))
+            .max_by(|a, b| a.summary.mean.total_cmp(&b.summary.mean))
+            .map(|r| r.policy.clone())
+    };
+    let best_fixed_in_hindsight = best_in_hindsight("fixed:");
+    let best_tau_reset_in_hindsight = best_in_hindsight("tau-reset:");
     Ok(EvalReport {
         config: cfg.clone(),
         state_hash: training.state.hash_hex(),
@@ -606,6 +620,7 @@ pub fn evaluate(
         policies: results,
         comparisons,
         best_fixed_in_hindsight,
+        best_tau_reset_in_hindsight,
         curve: training.curve.clone(),
     })
 }
@@ -684,8 +699,30 @@ mod tests {
         let mean: f64 = l.iter().zip(b).map(|(x, y)| x - y).sum::<f64>() / 4.0;
         assert!((cmp.paired.diff.mean - mean).abs() < 1e-9);
         assert_eq!(r.best_fixed_in_hindsight.as_deref(), Some("fixed:300@3000"));
+        assert_eq!(
+            r.best_tau_reset_in_hindsight.as_deref(),
+            Some("tau-reset:100:60")
+        );
         let again = evaluate(&cfg, &t, &mut |_, _| {}).unwrap();
         assert_eq!(again, r);
+    }
+
+    #[test]
+    fn default_baselines_cover_the_tau_reset_grid_in_each_tier() {
+        let b = default_baselines();
+        let cfg = EvalConfig::default();
+        assert!(cfg.validate().is_ok());
+        assert_eq!(b.len(), 37);
+        for fee in TIERS {
+            assert!(b.contains(&format!("passive@{fee}")));
+            for half in [100, 300, 1000, 3000] {
+                for minutes in [10, 60, 240] {
+                    assert!(b.contains(&format!("tau-reset:{half}:{minutes}@{fee}")));
+                }
+            }
+        }
+        let unique: std::collections::BTreeSet<&String> = b.iter().collect();
+        assert_eq!(unique.len(), b.len());
     }
 
     #[test]

@@ -20,7 +20,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::action::{catalog, PoolsAtOpen};
-use super::context::{Context, FEATURE_DIM, MAX_POOL_SLOTS};
+use super::context::{Context, FEATURE_DIM, FEATURE_NAMES, MAX_POOL_SLOTS};
 use super::error::AgentError;
 use super::linalg::{cholesky, dot, solve};
 use super::policy::Policy;
@@ -32,8 +32,24 @@ use super::state::LearningState;
 pub const RIDGE_LAMBDA: f64 = 10.0;
 /// Ridge prior strength on the bias feature (index 0).
 pub const RIDGE_LAMBDA_BIAS: f64 = 1.0;
+/// The ridge prior on feature `i`: [`RIDGE_LAMBDA_BIAS`] on the bias and on the
+/// volatility levels (which sum to the bias: they are per-volatility-level intercepts,
+/// so an action's reward in calm markets is learned from calm markets rather than shrunk
+/// toward its average over all markets), [`RIDGE_LAMBDA`] on the others.
+pub fn ridge_lambda(i: usize) -> f64 {
+    if i == 0
+        || FEATURE_NAMES
+            .get(i)
+            .is_some_and(|n| n.starts_with("vol_level"))
+    {
+        RIDGE_LAMBDA_BIAS
+    } else {
+        RIDGE_LAMBDA
+    }
+}
+
 /// Exploration multiplier α.
-pub const UCB_ALPHA: f64 = 1.0;
+pub const UCB_ALPHA: f64 = 2.0;
 /// While exploring, every feasible action is first tried this many times (least tried
 /// first): with heavy-tailed rewards, UCB alone could lock onto an action that was lucky
 /// early and never measure the others (seen on development markets).
@@ -75,11 +91,7 @@ pub fn estimate(state: &LearningState, index: usize, x: &[f64]) -> Result<Estima
         b.copy_from_slice(&arm.xty);
     }
     for i in 0..d {
-        a[i * d + i] += if i == 0 {
-            RIDGE_LAMBDA_BIAS
-        } else {
-            RIDGE_LAMBDA
-        };
+        a[i * d + i] += ridge_lambda(i);
     }
     let l = cholesky(&a, d).ok_or(AgentError::NotPositiveDefinite { arm: index })?;
     let theta = solve(&l, d, &b);
@@ -162,8 +174,14 @@ impl Policy for Learner {
         let (_, _, index, est) = best.ok_or(AgentError::NoFeasibleAction {
             pools: pools.pools.len(),
         })?;
-        let optimistic = est.mean + UCB_ALPHA * scale * est.width;
-        let size = if !self.sizing || optimistic >= 0.0 {
+        // exploring: shrink only when even the optimistic estimate loses; frozen: when
+        // the expected reward of the chosen action is negative
+        let sizing_score = if self.explore {
+            est.mean + UCB_ALPHA * scale * est.width
+        } else {
+            est.mean
+        };
+        let size = if !self.sizing || sizing_score >= 0.0 {
             1.0
         } else {
             pools.min_size_fraction
@@ -323,9 +341,18 @@ mod tests {
         let x = ctx(true).features;
         let e = estimate(&LearningState::default(), 0, &x).unwrap();
         assert_eq!(e.mean, 0.0);
-        // A = diag(λ_bias, λ, …, λ) and x₀ = 1
-        let rest = dot(&x, &x) - 1.0;
-        let expect = (1.0 / RIDGE_LAMBDA_BIAS + rest / RIDGE_LAMBDA).sqrt();
+        // A = diag(ridge_lambda(i)): λ_bias on the bias and the volatility levels
+        let expect = x
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v * v / ridge_lambda(i))
+            .sum::<f64>()
+            .sqrt();
+        let levels: f64 = x[16..].iter().map(|v| v * v).sum();
+        assert!(levels > 0.0);
+        let rest = dot(&x, &x) - 1.0 - levels;
+        let by_hand = (1.0 / RIDGE_LAMBDA_BIAS * (1.0 + levels) + rest / RIDGE_LAMBDA).sqrt();
+        assert!((expect - by_hand).abs() < 1e-12);
         assert!((e.width - expect).abs() < 1e-12, "{} {expect}", e.width);
         assert!(estimate(&LearningState::default(), 0, &x[..3]).is_err());
     }

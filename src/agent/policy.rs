@@ -11,6 +11,7 @@
 //! | `passive` | full range, no rebalance |
 //! | `fixed:<half_width_ticks>` | centred range of ±half ticks, no rebalance |
 //! | `tau-reset:<half_width_ticks>:<minutes>` | centred ±half, re-centred after `minutes` out of range |
+//! | `action:<key>` | one action of the learner's catalog, always, full budget (e.g. `action:s1:w100:up:hold`; for oracle tables) |
 //!
 //! Baselines deploy the whole budget in the pool with the largest pre-open volume share
 //! (ties and no volume: the lowest fee); a suffix `@<fee>` (e.g. `fixed:300@3000`) pins
@@ -20,7 +21,9 @@ use std::collections::BTreeMap;
 
 use rand_chacha::ChaCha8Rng;
 
-use super::action::{action_key, ActionChoice, PoolsAtOpen, RebalanceRule, Skew, Width};
+use super::action::{
+    action_key, catalog, ActionChoice, Candidate, PoolsAtOpen, RebalanceRule, Skew, Width,
+};
 use super::context::{Context, MAX_POOL_SLOTS};
 use super::error::AgentError;
 use super::learner::Learner;
@@ -146,6 +149,47 @@ impl Policy for Baseline {
     }
 }
 
+/// One catalog action played on every market with the whole budget: the per-action
+/// rows of an oracle table (which action is best in hindsight, per regime).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogAction {
+    name: String,
+    index: usize,
+    candidate: Candidate,
+}
+
+impl CatalogAction {
+    /// The catalog action with key `key` (`s<slot>:<width>:<skew>:<rebalance>`).
+    pub fn by_key(key: &str) -> Option<Self> {
+        let (index, candidate) = catalog()
+            .into_iter()
+            .enumerate()
+            .find(|(_, c)| c.key() == key)?;
+        Some(CatalogAction {
+            name: format!("action:{key}"),
+            index,
+            candidate,
+        })
+    }
+}
+
+impl Policy for CatalogAction {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn propose(
+        &self,
+        ctx: &Context,
+        _state: &LearningState,
+        pools: &PoolsAtOpen,
+        _rng: &mut ChaCha8Rng,
+    ) -> Result<Proposal, AgentError> {
+        let action = self.candidate.choice(Some(self.index), 1.0);
+        Proposal::build(&self.name, action, ctx, pools, BTreeMap::new(), Vec::new())
+    }
+}
+
 fn unknown(name: &str, reason: &str) -> AgentError {
     AgentError::UnknownPolicy {
         name: name.to_string(),
@@ -165,6 +209,11 @@ fn parse_positive(name: &str, what: &str, text: &str) -> Result<u32, AgentError>
 
 /// The policy named `name` (see the module docs for the grammar).
 pub fn policy_by_name(name: &str) -> Result<Box<dyn Policy>, AgentError> {
+    if let Some(key) = name.strip_prefix("action:") {
+        return CatalogAction::by_key(key)
+            .map(|a| Box::new(a) as Box<dyn Policy>)
+            .ok_or_else(|| unknown(name, "no catalog action has this key"));
+    }
     if let Some((base, fee)) = name.split_once('@') {
         let fee = match fee.parse::<u32>() {
             Ok(f) if f > 0 => f,
@@ -261,6 +310,8 @@ mod tests {
             "passive@3000",
             "fixed:300@500",
             "tau-reset:300:60@3000",
+            "action:s1:w100:up:hold",
+            "action:s0:full:center:hold",
         ] {
             assert_eq!(policy_by_name(n).unwrap().name(), n);
         }
@@ -278,6 +329,9 @@ mod tests {
             "fixed:300@",
             "fixed:300@x",
             "fixed:300@0",
+            "action:",
+            "action:s1:w100:sideways:hold",
+            "action:s9:w100:up:hold",
         ] {
             assert!(
                 matches!(policy_by_name(n), Err(AgentError::UnknownPolicy { .. })),
@@ -326,6 +380,26 @@ mod tests {
         let json = serde_json::to_string(&p).unwrap();
         let back: Proposal = serde_json::from_str(&json).unwrap();
         assert_eq!(back, p);
+    }
+
+    #[test]
+    fn a_catalog_action_policy_plays_that_action_with_the_whole_budget() {
+        let (ctx, pools) = setup();
+        let state = LearningState::default();
+        let mut rng = stream(1, 0, "propose");
+        let p = policy_by_name("action:s1:w300:down:hold")
+            .unwrap()
+            .propose(&ctx, &state, &pools, &mut rng)
+            .unwrap();
+        assert_eq!(p.action.key, "s1:w300:down:hold");
+        assert_eq!(
+            p.action.index,
+            Some(6 + crate::agent::action::CANDIDATES_PER_SLOT)
+        );
+        // slot 1 is the 0.3% pool (tape index 0)
+        assert_eq!((p.pool_index, p.fee), (0, 3000));
+        assert_eq!(p.capital_quote, 10_000.0);
+        assert_eq!(p.rebalance, RebalanceRule::None);
     }
 
     #[test]

@@ -63,6 +63,11 @@ pub struct EvaluateArgs {
     /// Do not print progress on stderr.
     #[arg(long)]
     pub quiet: bool,
+    /// Baselines to evaluate, comma-separated policy names (e.g.
+    /// `passive,fixed:300@3000,tau-reset:100:60@3000`); default: the standard list (see
+    /// SPEC.md).
+    #[arg(long, value_delimiter = ',')]
+    pub baselines: Option<Vec<String>>,
 }
 
 impl EvaluateArgs {
@@ -80,6 +85,10 @@ impl EvaluateArgs {
             gas_gwei_max: self.gas_gwei_max,
             gas_units_per_tx: self.gas_units,
             swap_cost_bps: self.swap_bps,
+            baselines: self
+                .baselines
+                .clone()
+                .unwrap_or_else(crate::agent::evaluation::default_baselines),
             ..EvalConfig::default()
         }
     }
@@ -194,6 +203,9 @@ pub fn table(r: &EvalReport) -> String {
     }
     if let Some(best) = &r.best_fixed_in_hindsight {
         let _ = writeln!(s, "\nbest fixed width in hindsight: {best}");
+    }
+    if let Some(best) = &r.best_tau_reset_in_hindsight {
+        let _ = writeln!(s, "best tau-reset in hindsight: {best}");
     }
     let regimes: std::collections::BTreeSet<&String> = r.regimes.iter().collect();
     let _ = write!(s, "\nmean bps by regime          ");

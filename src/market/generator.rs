@@ -413,6 +413,27 @@ pub fn reference_path(spec: &MarketSpec, seed: u64) -> Vec<(u64, f64)> {
     out
 }
 
+/// Where an arbitrageur moves a pool priced at `pool_raw` when the reference is
+/// `ref_raw`, as a multiple of the reference price: `None` inside the no-arbitrage band
+/// `[ref·(1−f), ref/(1−f)]` (f = the fee), else the band's near edge. The input token pays
+/// the fee, so selling token0 into a pool above the band earns `p·(1−f)` per unit at the
+/// margin and is profitable only while that exceeds the reference; buying token0 below
+/// the band costs `p/(1−f)`. Trading on to the reference itself would lose the fee on
+/// the last stretch, which no arbitrageur does (Milionis et al., LVR with fees).
+pub fn arbitrage_target(pool_raw: f64, ref_raw: f64, fee: u32) -> Option<f64> {
+    let keep = 1.0 - f64::from(fee) / 1e6;
+    if !(pool_raw.is_finite() && ref_raw.is_finite() && ref_raw > 0.0 && keep > 0.0) {
+        return None;
+    }
+    if pool_raw > ref_raw / keep {
+        Some(1.0 / keep)
+    } else if pool_raw < ref_raw * keep {
+        Some(keep)
+    } else {
+        None
+    }
+}
+
 /// A background position the generator keeps track of (to move it later).
 #[derive(Debug, Clone)]
 struct BgPosition {
@@ -622,15 +643,16 @@ pub fn generate(spec: &MarketSpec, seed: u64) -> Result<MarketTape, MarketError>
             };
             g.b.push(ts + sec, tier, action)?;
         }
-        // arbitrage to the reference price at the end of the minute
-        let target = pair.sqrt_price_x96(ref_price);
-        let ref_raw = pair.raw_price(ref_price);
+        // arbitrage at the end of the minute, to the edge of the no-arbitrage band
         for (tier, t) in spec.tiers.iter().enumerate() {
             let Some(pool) = g.b.pool(tier) else { continue };
             let current = pool.sqrt_price_x96();
             let p = price::raw_from_sqrt_price_x96(current);
-            let gap = (p / ref_raw).ln().abs();
-            if gap <= f64::from(t.fee) / 1e6 || target == current {
+            let Some(edge) = arbitrage_target(p, pair.raw_price(ref_price), t.fee) else {
+                continue;
+            };
+            let target = pair.sqrt_price_x96(edge * ref_price);
+            if target == current {
                 continue;
             }
             let action = Action::Swap {
@@ -771,6 +793,46 @@ mod tests {
             let top = owners.values().max().copied().unwrap_or(0);
             assert!(top < pool.liquidity() / 10 * 7, "{owners:?}");
         }
+    }
+
+    #[test]
+    fn arbitrage_target_is_the_band_edge() {
+        let keep = 1.0 - 0.003;
+        assert_eq!(arbitrage_target(100.0, 100.0, 3000), None);
+        assert_eq!(arbitrage_target(100.0 / keep * 0.9999, 100.0, 3000), None);
+        assert_eq!(arbitrage_target(100.0 * keep * 1.0001, 100.0, 3000), None);
+        assert_eq!(arbitrage_target(101.0, 100.0, 3000), Some(1.0 / keep));
+        assert_eq!(arbitrage_target(99.0, 100.0, 3000), Some(keep));
+        assert_eq!(arbitrage_target(f64::NAN, 100.0, 3000), None);
+        assert_eq!(arbitrage_target(1.0, 0.0, 3000), None);
+    }
+
+    #[test]
+    fn arbitrage_stops_at_the_edge_of_the_no_arbitrage_band() {
+        let tape = generate(&small(MarketRegime::Volatile, 600), 21).unwrap();
+        let mut arbs = 0;
+        for s in &tape.steps {
+            let Action::Swap {
+                amount_specified,
+                sqrt_price_limit_x96,
+                zero_for_one,
+            } = &s.action
+            else {
+                continue;
+            };
+            if !crate::market::builder::is_target_swap(*amount_specified) {
+                continue;
+            }
+            arbs += 1;
+            let minute = ((s.ts - tape.reference[0].0) / 60) as usize;
+            let reference = tape.reference[minute].1;
+            let ratio = tape.pair.human_price_at(*sqrt_price_limit_x96) / reference;
+            let keep = 1.0 - f64::from(tape.pools[s.pool].fee) / 1e6;
+            // selling token0 stops above the reference, buying it below
+            let edge = if *zero_for_one { 1.0 / keep } else { keep };
+            assert!((ratio / edge - 1.0).abs() < 1e-9, "{ratio} vs {edge}");
+        }
+        assert!(arbs > 100, "{arbs}");
     }
 
     #[test]
