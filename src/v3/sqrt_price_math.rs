@@ -4,7 +4,7 @@
 //! held in `U256`; liquidity is the contract's `uint128`.
 
 use super::error::V3Error;
-use super::full_math::{div_rounding_up, mul_div, mul_div_rounding_up};
+use super::full_math::{checked_div, div_rounding_up, mul_div, mul_div_rounding_up};
 use super::num::{I256, U256};
 use super::safe_math::{add_u256, to_int256, to_uint160};
 
@@ -43,8 +43,7 @@ pub fn get_next_sqrt_price_from_amount0_rounding_up(
             }
         }
         // Solidity's checked `/` reverts on a zero price (unreachable from the pool)
-        let q = numerator1
-            .checked_div(sqrt_px96)
+        let q = checked_div(numerator1, sqrt_px96)
             .ok_or(V3Error::SqrtPriceMath("sqrt price is zero"))?;
         Ok(uint160(div_rounding_up(numerator1, add_u256(q, amount)?)))
     } else {
@@ -70,8 +69,7 @@ pub fn get_next_sqrt_price_from_amount1_rounding_down(
     let liquidity = U256::from(liquidity);
     if add {
         let quotient = if amount <= U160_MAX {
-            (amount << RESOLUTION)
-                .checked_div(liquidity)
+            checked_div(amount << RESOLUTION, liquidity)
                 .ok_or(V3Error::ArithmeticOverflow("division by zero liquidity"))?
         } else {
             mul_div(amount, Q96, liquidity)?
@@ -159,7 +157,8 @@ pub fn get_amount0_delta(
             a,
         ))
     } else {
-        Ok(mul_div(numerator1, numerator2, b)? / a)
+        checked_div(mul_div(numerator1, numerator2, b)?, a)
+            .ok_or(V3Error::SqrtPriceMath("sqrt price is zero"))
     }
 }
 
