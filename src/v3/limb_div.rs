@@ -117,10 +117,42 @@ fn div_rem_limbs(n: &[u64; 8], d: &[u64; 4]) -> ([u64; 4], [u64; 4]) {
             [r as u64, (r >> 64) as u64, 0, 0],
         );
     }
-    if m == 1 {
-        return div_rem_by_limb(n, nl, d[0]);
+    match m {
+        1 => div_rem_by_limb(n, nl, d[0]),
+        2 => div_rem_by_two_limbs(n, nl, (d[0] as u128) | ((d[1] as u128) << 64)),
+        _ => div_rem_knuth(n, nl, d, m),
     }
-    div_rem_knuth(n, nl, d, m)
+}
+
+/// Long division by a two-limb divisor `2^64 <= d < 2^128` (sqrt prices, liquidity):
+/// each quotient digit is one 3-by-2 division of the running remainder and the next
+/// limb of the normalised numerator, produced on the fly. `nl >= 3`.
+#[inline]
+fn div_rem_by_two_limbs(n: &[u64; 8], nl: usize, d: u128) -> ([u64; 4], [u64; 4]) {
+    let s = d.leading_zeros(); // < 64
+    let dn = d << s;
+    let rcp = reciprocal_2(dn);
+    // limb k of n << s; (x >> 1) >> (63 - s) is x >> (64 - s), and 0 when s == 0
+    let limb = |k: usize| -> u64 {
+        let lo = if k == 0 {
+            0
+        } else {
+            (n[k - 1] >> 1) >> (63 - s)
+        };
+        let hi = if k < 8 { n[k] << s } else { 0 };
+        hi | lo
+    };
+    // digits above 3 are zero (n >> 256 < d), so the top window is already reduced
+    let start = (nl - 2).min(3);
+    let mut rem = ((limb(start + 2) as u128) << 64) | limb(start + 1) as u128;
+    let mut q = [0u64; 4];
+    for j in (0..=start).rev() {
+        let (qj, r) = div_3x2(rem, limb(j), dn, rcp);
+        q[j] = qj;
+        rem = r;
+    }
+    let r = rem >> s;
+    (q, [r as u64, (r >> 64) as u64, 0, 0])
 }
 
 /// Short division by one limb `v`; `nl >= 3` significant limbs, quotient fits 4 limbs.

@@ -25,6 +25,45 @@ const TICK_LOW_ERROR: u128 = 3402992956809132418596140100660247210;
 /// Upper error bound of the tick estimate (128.128), added for `tickHi`.
 const TICK_HI_ERROR: u128 = 291339464771989622907027621153398088495;
 
+/// The multiplier of `getSqrtRatioAtTick` for bit 0 of |tick|.
+const BIT0_FACTOR: u128 = 0xfffcb933bd6fad37aa2d162d1a594001;
+
+/// Bits of |tick| whose factors [`LOW_RATIOS`] has pre-multiplied.
+const LOW_BITS: u32 = 8;
+const LOW_MASK: u32 = (1 << LOW_BITS) - 1;
+
+/// `LOW_RATIOS[i]`: the contract's ratio after the factors of the set bits of `i` (bits
+/// below [`LOW_BITS`]), multiplied in increasing bit order with the same `>> 128`
+/// truncations; 0 for `i == 0` (no factor applied: the ratio is still 2^128).
+const LOW_RATIOS: [u128; 1 << LOW_BITS] = low_ratios();
+
+const fn low_ratios() -> [u128; 1 << LOW_BITS] {
+    let mut table = [0u128; 1 << LOW_BITS];
+    let mut i = 1;
+    while i < table.len() {
+        let mut ratio = 0u128;
+        let mut bit = 0;
+        while bit < LOW_BITS {
+            if i & (1 << bit) != 0 {
+                let factor = if bit == 0 {
+                    BIT0_FACTOR
+                } else {
+                    FACTORS[bit as usize - 1]
+                };
+                ratio = if ratio == 0 {
+                    factor
+                } else {
+                    widening_mul_u128(ratio, factor).0
+                };
+            }
+            bit += 1;
+        }
+        table[i] = ratio;
+        i += 1;
+    }
+    table
+}
+
 /// The 19 multipliers of `getSqrtRatioAtTick` for bits 1..=19 of |tick| (all < 2^128).
 const FACTORS: [u128; 19] = [
     0xfff97272373d413259a46990580e213a,
@@ -56,16 +95,14 @@ pub fn get_sqrt_ratio_at_tick(tick: i32) -> Result<U256, V3Error> {
         return Err(V3Error::TickOutOfRange(tick));
     }
     // ratio is a Q128.128 below 2^128 once any factor applied; `None` stands for the
-    // initial 2^128 (where (2^128 * f) >> 128 = f exactly)
-    let mut ratio: Option<u128> = if abs_tick & 0x1 != 0 {
-        Some(0xfffcb933bd6fad37aa2d162d1a594001)
-    } else {
-        None
-    };
-    // the set bits 1..=19 in increasing order, as the contract multiplies
-    let mut bits = abs_tick >> 1;
+    // initial 2^128 (where (2^128 * f) >> 128 = f exactly). The factors of the low
+    // bits come from a table built by the same multiplications in the same order.
+    let low = LOW_RATIOS[(abs_tick & LOW_MASK) as usize];
+    let mut ratio: Option<u128> = (low != 0).then_some(low);
+    // the remaining set bits in increasing order, as the contract multiplies
+    let mut bits = abs_tick >> LOW_BITS;
     while bits != 0 {
-        let factor = FACTORS[bits.trailing_zeros() as usize];
+        let factor = FACTORS[(LOW_BITS - 1 + bits.trailing_zeros()) as usize];
         bits &= bits - 1;
         ratio = Some(match ratio {
             Some(r) => mul_shr_128(r, factor),
@@ -191,7 +228,7 @@ fn mul_shr_128(a: u128, b: u128) -> u128 {
 
 /// The full 256-bit product of two u128 as (high, low) halves.
 #[inline]
-fn widening_mul_u128(a: u128, b: u128) -> (u128, u128) {
+const fn widening_mul_u128(a: u128, b: u128) -> (u128, u128) {
     const MASK: u128 = u64::MAX as u128;
     let (a1, a0) = (a >> 64, a & MASK);
     let (b1, b0) = (b >> 64, b & MASK);
