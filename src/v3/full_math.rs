@@ -3,7 +3,7 @@
 //! without reason, as in the contract.
 
 use super::error::V3Error;
-use super::limb_div::{div_rem_256, div_rem_512, shr_low_256, widening_mul};
+use super::limb_div::{div_rem_256, div_rem_512, high_half_below, shr_low_256, widening_mul};
 use super::num::U256;
 
 #[inline]
@@ -15,14 +15,16 @@ fn overflow(a: U256, b: U256, denominator: U256) -> V3Error {
 /// does not fit in 256 bits.
 #[inline]
 fn mul_div_rem(a: U256, b: U256, denominator: U256) -> Result<(U256, U256), V3Error> {
-    if denominator.is_zero() {
+    // set bits of the denominator, limb by limb (0: division by zero, 1: a power of two)
+    let d = denominator.as_limbs();
+    let ones = d[0].count_ones() + d[1].count_ones() + d[2].count_ones() + d[3].count_ones();
+    if ones == 0 {
         return Err(overflow(a, b, denominator));
     }
     let limbs = widening_mul(a, b);
-    if denominator.is_power_of_two() {
+    if ones == 1 {
         // Q96 / Q128 denominators: a shift instead of a long division
-        let hi = U256::from_limbs([limbs[4], limbs[5], limbs[6], limbs[7]]);
-        if hi >= denominator {
+        if !high_half_below(&limbs, denominator) {
             return Err(overflow(a, b, denominator));
         }
         let shift = denominator.trailing_zeros();

@@ -71,17 +71,28 @@ pub fn shr_low_256(n: &[u64; 8], shift: u32) -> U256 {
     U256::from_limbs(q)
 }
 
+/// `n >> 256 < d` for the 512-bit `n`: the quotient of `n / d` fits in 256 bits.
+/// Compared limb by limb from the top (scalar loads of the freshly stored product).
+#[inline]
+pub fn high_half_below(n: &[u64; 8], d: U256) -> bool {
+    let d = d.as_limbs();
+    for i in (0..4).rev() {
+        if n[4 + i] != d[i] {
+            return n[4 + i] < d[i];
+        }
+    }
+    false
+}
+
 /// `(floor(n / d), n mod d)` for the 512-bit `n` given as eight little-endian limbs.
 /// `None` when `d == 0` or the quotient does not fit in 256 bits (`n >> 256 >= d`).
 #[inline]
 pub fn div_rem_512(n: &[u64; 8], d: U256) -> Option<(U256, U256)> {
-    let d = d.as_limbs();
-    let hi = [n[4], n[5], n[6], n[7]];
-    if !lt4(&hi, d) {
+    if !high_half_below(n, d) {
         // also covers d == 0
         return None;
     }
-    let (q, r) = div_rem_limbs(n, d);
+    let (q, r) = div_rem_limbs(n, d.as_limbs());
     Some((U256::from_limbs(q), U256::from_limbs(r)))
 }
 
@@ -145,14 +156,18 @@ fn div_rem_by_two_limbs(n: &[u64; 8], nl: usize, d: u128) -> ([u64; 4], [u64; 4]
     // digits above 3 are zero (n >> 256 < d), so the top window is already reduced
     let start = (nl - 2).min(3);
     let mut rem = ((limb(start + 2) as u128) << 64) | limb(start + 1) as u128;
-    let mut q = [0u64; 4];
-    for j in (0..=start).rev() {
+    // digits in registers, not an indexed array (nl >= 3, so start >= 1)
+    let mut digit = |j: usize| {
         let (qj, r) = div_3x2(rem, limb(j), dn, rcp);
-        q[j] = qj;
         rem = r;
-    }
+        qj
+    };
+    let q3 = if start >= 3 { digit(3) } else { 0 };
+    let q2 = if start >= 2 { digit(2) } else { 0 };
+    let q1 = digit(1);
+    let q0 = digit(0);
     let r = rem >> s;
-    (q, [r as u64, (r >> 64) as u64, 0, 0])
+    ([q0, q1, q2, q3], [r as u64, (r >> 64) as u64, 0, 0])
 }
 
 /// Short division by one limb `v`; `nl >= 3` significant limbs, quotient fits 4 limbs.
