@@ -2,6 +2,8 @@
 //! `T`) and its inverse (`getTickAtSqrtRatio`, revert `R`), computed with the
 //! contract's exact constants and bit-by-bit log2 so results are bit-equal.
 
+use std::cell::Cell;
+
 use alloy_primitives::uint;
 
 use super::bit_math::most_significant_bit;
@@ -89,11 +91,40 @@ const FACTORS: [u128; 19] = [
 
 /// `TickMath.getSqrtRatioAtTick`: sqrt(1.0001^tick) * 2^96, rounded up; `T` when
 /// |tick| > MAX_TICK.
+///
+/// A pure function, memoised per thread in a small direct-mapped cache: swaps keep
+/// asking for the same few initialized ticks and the ticks around the price.
 pub fn get_sqrt_ratio_at_tick(tick: i32) -> Result<U256, V3Error> {
-    let abs_tick = tick.unsigned_abs();
-    if abs_tick > MAX_TICK as u32 {
+    if tick.unsigned_abs() > MAX_TICK as u32 {
         return Err(V3Error::TickOutOfRange(tick));
     }
+    // valid ticks never equal the empty slots' i32::MIN
+    let slot = (tick as u32).wrapping_mul(0x9e37_79b1) >> (32 - RATIO_CACHE_BITS);
+    let slot = slot as usize & (RATIO_CACHE_SLOTS - 1);
+    let cached = RATIO_CACHE.with(|c| {
+        let (t, r) = c[slot].get();
+        (t == tick).then_some(r)
+    });
+    if let Some(r) = cached {
+        return Ok(r);
+    }
+    let r = compute_sqrt_ratio_at_tick(tick)?;
+    RATIO_CACHE.with(|c| c[slot].set((tick, r)));
+    Ok(r)
+}
+
+const RATIO_CACHE_BITS: u32 = 6;
+const RATIO_CACHE_SLOTS: usize = 1 << RATIO_CACHE_BITS;
+
+thread_local! {
+    /// (tick, getSqrtRatioAtTick(tick)) by a multiplicative hash of the tick.
+    static RATIO_CACHE: [Cell<(i32, U256)>; RATIO_CACHE_SLOTS] =
+        const { [const { Cell::new((i32::MIN, U256::ZERO)) }; RATIO_CACHE_SLOTS] };
+}
+
+/// [`get_sqrt_ratio_at_tick`] without the cache, for a tick already range-checked.
+fn compute_sqrt_ratio_at_tick(tick: i32) -> Result<U256, V3Error> {
+    let abs_tick = tick.unsigned_abs();
     // ratio is a Q128.128 below 2^128 once any factor applied; `None` stands for the
     // initial 2^128 (where (2^128 * f) >> 128 = f exactly). The factors of the low
     // bits come from a table built by the same multiplications in the same order.
@@ -359,11 +390,31 @@ mod tests {
     #[test]
     fn ratio_at_every_tick_matches_reference() {
         for t in MIN_TICK - 2..=MAX_TICK + 2 {
-            assert_eq!(
-                get_sqrt_ratio_at_tick(t).ok(),
-                reference::get_sqrt_ratio_at_tick(t),
-                "tick {t}"
-            );
+            let expect = reference::get_sqrt_ratio_at_tick(t);
+            // computed, then from the cache
+            assert_eq!(get_sqrt_ratio_at_tick(t).ok(), expect, "tick {t}");
+            assert_eq!(get_sqrt_ratio_at_tick(t).ok(), expect, "cached tick {t}");
+        }
+        for t in [i32::MIN, i32::MAX, i32::MIN + 1] {
+            assert!(get_sqrt_ratio_at_tick(t).is_err(), "tick {t}");
+        }
+    }
+
+    #[test]
+    fn ratio_cache_collisions_return_each_ticks_own_ratio() {
+        // ticks that share slots, interleaved: a hit must never return another tick's
+        let mut rng = ChaCha8Rng::seed_from_u64(0xcac4e);
+        let ticks: Vec<i32> = (0..512)
+            .map(|_| rng.gen_range(MIN_TICK..=MAX_TICK))
+            .collect();
+        for round in 0..4 {
+            for &t in ticks.iter().skip(round) {
+                assert_eq!(
+                    get_sqrt_ratio_at_tick(t).ok(),
+                    reference::get_sqrt_ratio_at_tick(t),
+                    "tick {t}"
+                );
+            }
         }
     }
 
