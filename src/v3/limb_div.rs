@@ -1,8 +1,11 @@
 //! Exact division with remainder of a 512-bit (or 256-bit) numerator by a 256-bit
 //! divisor, for `FullMath` and the pool's other `uint256` divisions: schoolbook long
 //! division on 64-bit limbs (Knuth, TAOCP vol. 2, 4.3.1, algorithm D) with the quotient
-//! limited to 256 bits, plus native `u128` and single-limb shortcuts. Same results as
-//! `U512::div_rem`, without its generic trimming and dispatch on every call.
+//! limited to 256 bits. Quotient digits come from Möller–Granlund 3-by-2 steps with one
+//! precomputed reciprocal per call (one hardware division per call, not per digit);
+//! two-limb divisors (sqrt prices, liquidity) stream through those steps without
+//! copying the numerator; native `u128` and single-limb shortcuts. Same results as
+//! ruint's `U512::div_rem`, without its generic trimming and dispatch on every call.
 
 use super::num::U256;
 
