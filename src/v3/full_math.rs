@@ -2,9 +2,8 @@
 //! `mulDiv` / `mulDivRoundingUp`. Overflow of the result and a zero denominator revert
 //! without reason, as in the contract.
 
-use alloy_primitives::U512;
-
 use super::error::V3Error;
+use super::limb_div::{div_rem_256, div_rem_512, high_half_below, shr_low_256, widening_mul};
 use super::num::U256;
 
 #[inline]
@@ -16,41 +15,25 @@ fn overflow(a: U256, b: U256, denominator: U256) -> V3Error {
 /// does not fit in 256 bits.
 #[inline]
 fn mul_div_rem(a: U256, b: U256, denominator: U256) -> Result<(U256, U256), V3Error> {
-    if denominator.is_zero() {
+    // set bits of the denominator, limb by limb (0: division by zero, 1: a power of two)
+    let d = denominator.as_limbs();
+    let ones = d[0].count_ones() + d[1].count_ones() + d[2].count_ones() + d[3].count_ones();
+    if ones == 0 {
         return Err(overflow(a, b, denominator));
     }
-    let prod: U512 = a.widening_mul(b);
-    let limbs = prod.as_limbs();
-    let pow2 = denominator.is_power_of_two();
-    if limbs[4] == 0 && limbs[5] == 0 && limbs[6] == 0 && limbs[7] == 0 {
-        let lo = U256::from_limbs([limbs[0], limbs[1], limbs[2], limbs[3]]);
-        if pow2 {
-            // Q96 / Q128 denominators: a shift instead of a long division
-            let shift = denominator.trailing_zeros();
-            return Ok((lo >> shift, lo & (denominator - U256::from(1u8))));
+    let limbs = widening_mul(a, b);
+    if ones == 1 {
+        // Q96 / Q128 denominators: a shift instead of a long division
+        if !high_half_below(&limbs, denominator) {
+            return Err(overflow(a, b, denominator));
         }
-        return Ok(lo.div_rem(denominator));
-    }
-    let hi = U256::from_limbs([limbs[4], limbs[5], limbs[6], limbs[7]]);
-    if hi >= denominator {
-        return Err(overflow(a, b, denominator));
-    }
-    if pow2 {
         let shift = denominator.trailing_zeros();
-        let q = (prod >> shift).as_limbs()[..4]
-            .try_into()
-            .unwrap_or([0u64; 4]);
+        let q = shr_low_256(&limbs, shift as u32);
         let r = U256::from_limbs([limbs[0], limbs[1], limbs[2], limbs[3]])
             & (denominator - U256::from(1u8));
-        return Ok((U256::from_limbs(q), r));
+        return Ok((q, r));
     }
-    let (q, r) = prod.div_rem(U512::from(denominator));
-    let q = q.as_limbs();
-    let r = r.as_limbs();
-    Ok((
-        U256::from_limbs([q[0], q[1], q[2], q[3]]),
-        U256::from_limbs([r[0], r[1], r[2], r[3]]),
-    ))
+    div_rem_512(&limbs, denominator).ok_or_else(|| overflow(a, b, denominator))
 }
 
 /// `FullMath.mulDiv`: floor(a×b÷denominator) with full precision.
@@ -72,13 +55,18 @@ pub fn mul_div_rounding_up(a: U256, b: U256, denominator: U256) -> Result<U256, 
     Ok(q + U256::from(1u8))
 }
 
+/// Solidity's checked `x / y`: `None` when `y == 0`.
+#[inline]
+pub fn checked_div(x: U256, y: U256) -> Option<U256> {
+    div_rem_256(x, y).map(|(q, _)| q)
+}
+
 /// `UnsafeMath.divRoundingUp`: ceil(x÷y) with EVM semantics (x÷0 = 0).
 #[inline]
 pub fn div_rounding_up(x: U256, y: U256) -> U256 {
-    if y.is_zero() {
+    let Some((q, r)) = div_rem_256(x, y) else {
         return U256::ZERO;
-    }
-    let (q, r) = x.div_rem(y);
+    };
     if r.is_zero() {
         q
     } else {
@@ -89,6 +77,7 @@ pub fn div_rounding_up(x: U256, y: U256) -> U256 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloy_primitives::U512;
 
     const Q128: U256 = U256::from_limbs([0, 0, 1, 0]);
 

@@ -9,6 +9,7 @@ pub mod action;
 pub mod bit_math;
 pub mod error;
 pub mod full_math;
+pub mod limb_div;
 pub mod liquidity_math;
 pub mod num;
 pub mod pool;

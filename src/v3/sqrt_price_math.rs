@@ -4,7 +4,7 @@
 //! held in `U256`; liquidity is the contract's `uint128`.
 
 use super::error::V3Error;
-use super::full_math::{div_rounding_up, mul_div, mul_div_rounding_up};
+use super::full_math::{checked_div, div_rounding_up, mul_div, mul_div_rounding_up};
 use super::num::{I256, U256};
 use super::safe_math::{add_u256, to_int256, to_uint160};
 
@@ -43,8 +43,7 @@ pub fn get_next_sqrt_price_from_amount0_rounding_up(
             }
         }
         // Solidity's checked `/` reverts on a zero price (unreachable from the pool)
-        let q = numerator1
-            .checked_div(sqrt_px96)
+        let q = checked_div(numerator1, sqrt_px96)
             .ok_or(V3Error::SqrtPriceMath("sqrt price is zero"))?;
         Ok(uint160(div_rounding_up(numerator1, add_u256(q, amount)?)))
     } else {
@@ -70,8 +69,7 @@ pub fn get_next_sqrt_price_from_amount1_rounding_down(
     let liquidity = U256::from(liquidity);
     if add {
         let quotient = if amount <= U160_MAX {
-            (amount << RESOLUTION)
-                .checked_div(liquidity)
+            checked_div(amount << RESOLUTION, liquidity)
                 .ok_or(V3Error::ArithmeticOverflow("division by zero liquidity"))?
         } else {
             mul_div(amount, Q96, liquidity)?
@@ -159,8 +157,50 @@ pub fn get_amount0_delta(
             a,
         ))
     } else {
-        Ok(mul_div(numerator1, numerator2, b)? / a)
+        checked_div(mul_div(numerator1, numerator2, b)?, a)
+            .ok_or(V3Error::SqrtPriceMath("sqrt price is zero"))
     }
+}
+
+/// True only when `x < getAmount0Delta(sqrtA, sqrtB, liquidity, roundUp)` for either
+/// rounding, decided from a floating-point estimate so a swap step that stops short
+/// of its target can skip that exact (two long divisions) amount; false means "not
+/// known" and the caller computes the amount exactly.
+///
+/// Why it never errs: with a <= b both nonzero, the exact result R is
+/// round(round(L * 2^96 * (b - a) / b) / a), two roundings of at most 1 each, so
+/// |R - V| < 2 for the real V = L * 2^96 * (b - a) / (a * b). The estimate F is V
+/// computed in IEEE binary64 (correctly rounded, deterministic): five conversions of
+/// at most 4 roundings each and three operations, so |F - V| < 2^-47 * V, and x's
+/// conversion is within 2^-50 * x. The test below demands F exceed x by a factor
+/// 1 + 2^-40 plus 4, so x < V - 2 < R.
+#[inline]
+pub fn amount0_delta_surely_exceeds(
+    sqrt_ratio_a_x96: U256,
+    sqrt_ratio_b_x96: U256,
+    liquidity: u128,
+    x: U256,
+) -> bool {
+    let (a, b) = if sqrt_ratio_a_x96 > sqrt_ratio_b_x96 {
+        (sqrt_ratio_b_x96, sqrt_ratio_a_x96)
+    } else {
+        (sqrt_ratio_a_x96, sqrt_ratio_b_x96)
+    };
+    if a.is_zero() {
+        return false;
+    }
+    const TWO_POW_96: f64 = 79228162514264337593543950336.0;
+    const MARGIN: f64 = 1.0 + 1.0 / 1_099_511_627_776.0; // 1 + 2^-40
+    let v = (liquidity as f64 * f64_of(b - a)) / (f64_of(a) * f64_of(b)) * TWO_POW_96;
+    f64_of(x) * MARGIN + 4.0 < v / MARGIN
+}
+
+/// `x` as the nearest-ish binary64: each limb's conversion and each sum rounds once.
+#[inline]
+fn f64_of(x: U256) -> f64 {
+    const TWO_POW_64: f64 = 18446744073709551616.0;
+    let l = x.as_limbs();
+    ((l[3] as f64 * TWO_POW_64 + l[2] as f64) * TWO_POW_64 + l[1] as f64) * TWO_POW_64 + l[0] as f64
 }
 
 /// `getAmount1Delta(sqrtA, sqrtB, liquidity, roundUp)`: token1 between two prices.
@@ -227,6 +267,70 @@ pub fn get_amount1_delta_signed(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amount0_delta_surely_exceeds_is_never_wrong() {
+        use crate::v3::tick_math::{get_sqrt_ratio_at_tick, MAX_TICK, MIN_TICK};
+        use rand::{Rng, SeedableRng};
+        use rand_chacha::ChaCha8Rng;
+        let mut rng = ChaCha8Rng::seed_from_u64(0xa0d3);
+        let mut said_yes = 0usize;
+        for i in 0..200_000 {
+            let (a, b) = if i % 2 == 0 {
+                // prices at ticks, near each other or far apart
+                let t = rng.gen_range(MIN_TICK..MAX_TICK);
+                let w = if i % 4 == 0 {
+                    rng.gen_range(1..200)
+                } else {
+                    rng.gen_range(1..50_000)
+                };
+                let u = (t + w).min(MAX_TICK);
+                (
+                    get_sqrt_ratio_at_tick(t).unwrap(),
+                    get_sqrt_ratio_at_tick(u).unwrap(),
+                )
+            } else {
+                let a = U256::from(rng.gen::<u128>() >> rng.gen_range(0..100)) + U256::from(1u8);
+                (
+                    a,
+                    a + U256::from(rng.gen::<u128>() >> rng.gen_range(0..128)),
+                )
+            };
+            let l: u128 = rng.gen::<u128>() >> rng.gen_range(0..128);
+            for round_up in [false, true] {
+                let Ok(exact) = get_amount0_delta(a, b, l, round_up) else {
+                    continue;
+                };
+                // just below, at and above the exact amount, and random amounts
+                let mut xs = vec![exact, exact + U256::from(1u8), U256::from(rng.gen::<u64>())];
+                for k in [1u8, 2, 3, 5] {
+                    if exact >= U256::from(k) {
+                        xs.push(exact - U256::from(k));
+                    }
+                }
+                xs.push(exact - exact / U256::from(1_000_000u32));
+                for x in xs {
+                    if amount0_delta_surely_exceeds(a, b, l, x) {
+                        assert!(x < exact, "{x} >= {exact} for {a} {b} {l} {round_up}");
+                        said_yes += 1;
+                    }
+                    // argument order does not matter, like getAmount0Delta
+                    assert_eq!(
+                        amount0_delta_surely_exceeds(a, b, l, x),
+                        amount0_delta_surely_exceeds(b, a, l, x)
+                    );
+                }
+            }
+        }
+        // it must also be useful: most clearly smaller amounts are recognised
+        assert!(said_yes > 100_000, "only {said_yes} shortcuts");
+        assert!(!amount0_delta_surely_exceeds(
+            U256::ZERO,
+            U256::from(5u8),
+            7,
+            U256::ZERO
+        ));
+    }
 
     fn u(s: &str) -> U256 {
         U256::from_str_radix(s, 10).unwrap()

@@ -5,8 +5,8 @@ use super::error::V3Error;
 use super::full_math::{mul_div, mul_div_rounding_up};
 use super::num::{I256, U256};
 use super::sqrt_price_math::{
-    get_amount0_delta, get_amount1_delta, get_next_sqrt_price_from_input,
-    get_next_sqrt_price_from_output,
+    amount0_delta_surely_exceeds, get_amount0_delta, get_amount1_delta,
+    get_next_sqrt_price_from_input, get_next_sqrt_price_from_output,
 };
 
 const ONE_E6: u32 = 1_000_000;
@@ -46,9 +46,22 @@ pub fn compute_swap_step(
     let remaining_in = amount_remaining.into_raw();
     let remaining_out = amount_remaining.wrapping_neg().into_raw();
 
+    // a step that surely stops short of its target skips the amount to the target
+    // (which cannot revert) and computes the amount to the new price below instead;
+    // when that price is the target after all, the two amounts are the same call
+    let deferred;
     if exact_in {
         let amount_remaining_less_fee = mul_div(remaining_in, one_minus_fee, one_e6)?;
-        amount_in = if zero_for_one {
+        deferred = zero_for_one
+            && amount0_delta_surely_exceeds(
+                sqrt_ratio_target_x96,
+                sqrt_ratio_current_x96,
+                liquidity,
+                amount_remaining_less_fee,
+            );
+        amount_in = if deferred {
+            U256::ZERO
+        } else if zero_for_one {
             get_amount0_delta(
                 sqrt_ratio_target_x96,
                 sqrt_ratio_current_x96,
@@ -63,7 +76,7 @@ pub fn compute_swap_step(
                 true,
             )?
         };
-        sqrt_ratio_next_x96 = if amount_remaining_less_fee >= amount_in {
+        sqrt_ratio_next_x96 = if !deferred && amount_remaining_less_fee >= amount_in {
             sqrt_ratio_target_x96
         } else {
             get_next_sqrt_price_from_input(
@@ -74,7 +87,16 @@ pub fn compute_swap_step(
             )?
         };
     } else {
-        amount_out = if zero_for_one {
+        deferred = !zero_for_one
+            && amount0_delta_surely_exceeds(
+                sqrt_ratio_current_x96,
+                sqrt_ratio_target_x96,
+                liquidity,
+                remaining_out,
+            );
+        amount_out = if deferred {
+            U256::ZERO
+        } else if zero_for_one {
             get_amount1_delta(
                 sqrt_ratio_target_x96,
                 sqrt_ratio_current_x96,
@@ -89,7 +111,7 @@ pub fn compute_swap_step(
                 false,
             )?
         };
-        sqrt_ratio_next_x96 = if remaining_out >= amount_out {
+        sqrt_ratio_next_x96 = if !deferred && remaining_out >= amount_out {
             sqrt_ratio_target_x96
         } else {
             get_next_sqrt_price_from_output(
@@ -104,7 +126,7 @@ pub fn compute_swap_step(
     let max = sqrt_ratio_target_x96 == sqrt_ratio_next_x96;
 
     if zero_for_one {
-        if !max || !exact_in {
+        if !max || !exact_in || deferred {
             amount_in =
                 get_amount0_delta(sqrt_ratio_next_x96, sqrt_ratio_current_x96, liquidity, true)?;
         }
@@ -121,7 +143,7 @@ pub fn compute_swap_step(
             amount_in =
                 get_amount1_delta(sqrt_ratio_current_x96, sqrt_ratio_next_x96, liquidity, true)?;
         }
-        if !max || exact_in {
+        if !max || exact_in || deferred {
             amount_out = get_amount0_delta(
                 sqrt_ratio_current_x96,
                 sqrt_ratio_next_x96,
