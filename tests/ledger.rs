@@ -694,3 +694,23 @@ fn crash_after_unflushed_appends_recovers_a_verified_prefix() {
         durable = events.len() as u64;
     }
 }
+
+#[test]
+fn append_stored_returns_exactly_what_is_read_back() {
+    let t = TestDir::new();
+    let l = open(&ledger_dir(&t));
+    for n in 0..5u64 {
+        let ep = format!("ep-{n}");
+        let episode = (n % 2 == 0).then_some(ep.as_str());
+        let ev = l
+            .append_stored(EventKind::Proposal, "run-s", episode, T0, &note(n))
+            .unwrap();
+        assert_eq!(Some(ev.clone()), l.get(ev.seq).unwrap(), "seq {n}");
+        assert_eq!(ev.decode::<Note>().unwrap(), note(n));
+    }
+    drop(l);
+    // and after a restart
+    let l = open(&ledger_dir(&t));
+    l.verify().unwrap();
+    assert_eq!(all(&l).len(), 5);
+}

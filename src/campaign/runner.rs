@@ -299,13 +299,9 @@ impl<'a> RunWriter<'a> {
         payload: &T,
     ) -> Result<StoredEvent, CampaignError> {
         let at = self.clock.now_rfc3339();
-        let rec = self
-            .ledger
-            .append(kind, &self.run_id, episode_id, &at, payload)?;
         let ev = self
             .ledger
-            .get(rec.seq)?
-            .ok_or_else(|| CampaignError::Internal(format!("event {} vanished", rec.seq)))?;
+            .append_stored(kind, &self.run_id, episode_id, &at, payload)?;
         self.absorb(&ev)?;
         let lines = self.log_lines.lines(&ev);
         self.pending_log.extend(lines);

@@ -353,6 +353,19 @@ pub struct EventRecord {
     pub payload_hash: Hash,
 }
 
+impl EventRecord {
+    /// The record of a stored event.
+    pub fn of(ev: &StoredEvent) -> EventRecord {
+        EventRecord {
+            seq: ev.seq,
+            kind: ev.kind,
+            hash: ev.hash,
+            prev_hash: ev.prev_hash,
+            payload_hash: ev.payload_hash,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -277,11 +277,25 @@ impl Ledger {
         recorded_at: &str,
         payload: &T,
     ) -> Result<EventRecord, LedgerError> {
+        self.append_stored(kind, run_id, episode_id, recorded_at, payload)
+            .map(|ev| EventRecord::of(&ev))
+    }
+
+    /// [`Ledger::append`], returning the whole event as stored (what [`Ledger::get`]
+    /// would read back), without reading it back.
+    pub fn append_stored<T: Serialize>(
+        &self,
+        kind: EventKind,
+        run_id: &str,
+        episode_id: Option<&str>,
+        recorded_at: &str,
+        payload: &T,
+    ) -> Result<StoredEvent, LedgerError> {
         let bytes = canonical_json(payload).map_err(|source| LedgerError::Payload {
             kind: kind.as_str(),
             source,
         })?;
-        self.append_checked(kind, run_id, episode_id, recorded_at, &bytes)
+        self.append_checked(kind, run_id, episode_id, recorded_at, bytes)
     }
 
     /// Appends an event whose payload bytes are already canonical JSON (checked).
@@ -297,7 +311,8 @@ impl Ledger {
             kind: kind.as_str(),
             source,
         })?;
-        self.append_checked(kind, run_id, episode_id, recorded_at, &payload)
+        self.append_checked(kind, run_id, episode_id, recorded_at, payload)
+            .map(|ev| EventRecord::of(&ev))
     }
 
     fn append_checked(
@@ -306,8 +321,8 @@ impl Ledger {
         run_id: &str,
         episode_id: Option<&str>,
         recorded_at: &str,
-        payload: &[u8],
-    ) -> Result<EventRecord, LedgerError> {
+        payload: Vec<u8>,
+    ) -> Result<StoredEvent, LedgerError> {
         if self.read_only {
             return Err(LedgerError::ReadOnly {
                 path: self.path.clone(),
@@ -328,8 +343,8 @@ impl Ledger {
             episode_id,
             kind: kind.as_str(),
             recorded_at,
-            payload,
-            payload_hash: payload_hash(payload),
+            payload: &payload,
+            payload_hash: payload_hash(&payload),
             prev_hash: head.prev_hash,
             hash: Hash::ZERO,
         };
@@ -357,12 +372,19 @@ impl Ledger {
             .checked_add(1)
             .ok_or(LedgerError::SeqExhausted { last: seq })?;
         head.prev_hash = view.hash;
-        Ok(EventRecord {
+        let (hash, prev_hash, payload_hash) = (view.hash, view.prev_hash, view.payload_hash);
+        drop(head);
+        Ok(StoredEvent {
+            schema: SCHEMA_VERSION,
             seq,
+            run_id: run_id.to_owned(),
+            episode_id: episode_id.map(str::to_owned),
             kind,
-            hash: view.hash,
-            prev_hash: view.prev_hash,
-            payload_hash: view.payload_hash,
+            recorded_at: recorded_at.to_owned(),
+            payload,
+            payload_hash,
+            prev_hash,
+            hash,
         })
     }
 
