@@ -37,8 +37,8 @@ use crate::exec::gateway_price::gateway_price_to_tick;
 use crate::exec::networks::{standard_tick_spacing, Network, Networks, Token};
 use crate::exec::pool_validator::{validate_pool, PoolExpectation, ValidationReport};
 use crate::exec::real::{
-    CapitalToken, RealConfig, RealExecutor, RealOutcome, RealProposal, RealRecord, RealStatus,
-    RISK_ACK_ENV, RISK_ACK_VALUE,
+    same_address, CapitalToken, RealConfig, RealExecutor, RealOutcome, RealProposal, RealRecord,
+    RealStatus, RISK_ACK_ENV, RISK_ACK_VALUE,
 };
 use crate::exec::real_reward::{real_pnl, Side, Valuation};
 use crate::exec::rpc::RpcClient;
@@ -253,8 +253,7 @@ fn candidates(
         let is_pair =
             (p.token0 == base && p.token1 == quote) || (p.token0 == quote && p.token1 == base);
         let address = p.address.to_checksum(None);
-        let wanted =
-            only.is_empty() || only.iter().any(|a| a.trim().eq_ignore_ascii_case(&address));
+        let wanted = only.is_empty() || only.iter().any(|a| same_address(a, &address));
         if !is_pair || !wanted {
             continue;
         }
@@ -287,7 +286,7 @@ fn candidates(
         });
     }
     for a in only {
-        if !out.iter().any(|c| c.address.eq_ignore_ascii_case(a.trim())) {
+        if !out.iter().any(|c| same_address(&c.address, a)) {
             return Err(usage(format!(
                 "--pool {a}: not a known {base}/{quote} pool of network {} (add it to the \
                  networks file)",
@@ -393,12 +392,8 @@ fn pools_at_open(
                 continue;
             }
         };
-        let base_ok = info
-            .base_token_address
-            .eq_ignore_ascii_case(&c.token0.address.to_string());
-        let quote_ok = info
-            .quote_token_address
-            .eq_ignore_ascii_case(&c.token1.address.to_string());
+        let base_ok = same_address(&info.base_token_address, &c.token0.address.to_string());
+        let quote_ok = same_address(&info.quote_token_address, &c.token1.address.to_string());
         if !(base_ok && quote_ok) {
             problems.push(format!(
                 "{} ({}): Gateway reports base {} / quote {}, the pool's token0/token1 are {} / {}",

@@ -421,7 +421,8 @@ fn gateway_error(step: &str, source: GatewayError) -> RealError {
     }
 }
 
-fn same_address(a: &str, b: &str) -> bool {
+/// Two addresses are the same whatever their case (EIP-55 or not) and surrounding blanks.
+pub fn same_address(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
 }
 

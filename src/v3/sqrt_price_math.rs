@@ -223,6 +223,25 @@ pub fn get_amount1_delta(
     }
 }
 
+/// The signed form of an amount delta: rounds up when adding liquidity, down (and
+/// negated) when removing, as both `int128` overloads of the contract do.
+fn signed_delta(
+    delta: fn(U256, U256, u128, bool) -> Result<U256, V3Error>,
+    sqrt_ratio_a_x96: U256,
+    sqrt_ratio_b_x96: U256,
+    liquidity: i128,
+) -> Result<I256, V3Error> {
+    let removing = liquidity < 0;
+    let v = delta(
+        sqrt_ratio_a_x96,
+        sqrt_ratio_b_x96,
+        liquidity.unsigned_abs(),
+        !removing,
+    )?;
+    let v = to_int256(v)?;
+    Ok(if removing { v.wrapping_neg() } else { v })
+}
+
 /// Signed `getAmount0Delta(sqrtA, sqrtB, int128 liquidity)`: rounds up when adding
 /// liquidity, down (and negated) when removing.
 pub fn get_amount0_delta_signed(
@@ -230,18 +249,12 @@ pub fn get_amount0_delta_signed(
     sqrt_ratio_b_x96: U256,
     liquidity: i128,
 ) -> Result<I256, V3Error> {
-    if liquidity < 0 {
-        let v = get_amount0_delta(
-            sqrt_ratio_a_x96,
-            sqrt_ratio_b_x96,
-            liquidity.unsigned_abs(),
-            false,
-        )?;
-        Ok(to_int256(v)?.wrapping_neg())
-    } else {
-        let v = get_amount0_delta(sqrt_ratio_a_x96, sqrt_ratio_b_x96, liquidity as u128, true)?;
-        to_int256(v)
-    }
+    signed_delta(
+        get_amount0_delta,
+        sqrt_ratio_a_x96,
+        sqrt_ratio_b_x96,
+        liquidity,
+    )
 }
 
 /// Signed `getAmount1Delta(sqrtA, sqrtB, int128 liquidity)`.
@@ -250,18 +263,12 @@ pub fn get_amount1_delta_signed(
     sqrt_ratio_b_x96: U256,
     liquidity: i128,
 ) -> Result<I256, V3Error> {
-    if liquidity < 0 {
-        let v = get_amount1_delta(
-            sqrt_ratio_a_x96,
-            sqrt_ratio_b_x96,
-            liquidity.unsigned_abs(),
-            false,
-        )?;
-        Ok(to_int256(v)?.wrapping_neg())
-    } else {
-        let v = get_amount1_delta(sqrt_ratio_a_x96, sqrt_ratio_b_x96, liquidity as u128, true)?;
-        to_int256(v)
-    }
+    signed_delta(
+        get_amount1_delta,
+        sqrt_ratio_a_x96,
+        sqrt_ratio_b_x96,
+        liquidity,
+    )
 }
 
 #[cfg(test)]
